@@ -1,0 +1,119 @@
+# laocoon: non-recursive Makefile.
+#
+#   make            build build/laocoon and build/liblaocoon.a
+#   make demo       build, then scan the bundled examples/
+#   make check      build and run every test (unit, golden, fuzz-corpus replay)
+#   make check-san  the same tests under AddressSanitizer + UBSan (build-san/)
+#   make fuzz       libFuzzer targets (clang) in build-fuzz/
+#   make bench      benchmark inputs + timings (see docs/benchmarks.md)
+#   make format     clang-format the sources;  make lint  cppcheck
+#
+# Sources are found by wildcard: a new module is a new file, no edit here.
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+PKGS    := zlib libarchive jansson
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wvla -Wformat=2
+OPT     ?= -O2 -g
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -Iinclude -Isrc \
+              $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(BUILD)/obj/cli/main.o
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+GOLDEN   := $(BUILD)/tests/golden_runner
+REPLAY   := $(BUILD)/tests/fuzz_replay
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_GEN := $(BUILD)/bench/bench_gen
+
+.PHONY: all deps demo check check-san test fuzz bench clean format lint
+all: $(BUILD)/laocoon $(BUILD)/liblaocoon.a
+
+deps:
+	tools/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/liblaocoon.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/laocoon: $(CLI_OBJ) $(BUILD)/liblaocoon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/liblaocoon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(GOLDEN): $(BUILD)/obj/tests/golden_runner.o $(BUILD)/liblaocoon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The fuzz targets' corpora are replayed by a plain main() (fuzz/standalone.c)
+# so that make check runs them without clang/libFuzzer.
+REPLAY_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/standalone.o
+$(REPLAY): $(REPLAY_OBJ) $(BUILD)/liblaocoon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+test check: all $(TEST_BIN) $(GOLDEN) $(REPLAY)
+	tests/run-tests.sh $(BUILD)
+
+check-san:
+	$(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" check
+
+demo: all
+	@echo "== laocoon scan examples/ =="
+	-$(BUILD)/laocoon scan examples/
+
+# libFuzzer: one binary per fuzz/fuzz_<fmt>.c, run each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz:
+	@mkdir -p build-fuzz
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	  build-fuzz/liblaocoon.a
+	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+	    $(PKG_CFLAGS) $$f build-fuzz/liblaocoon.a $(PKG_LIBS) -lpthread -lm -o build-fuzz/$$n; \
+	  mkdir -p fuzz/corpus/$${n#fuzz_}; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/corpus/$${n#fuzz_}/crash- \
+	    build-fuzz/corpus-$${n#fuzz_} fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+
+$(BENCH_GEN): $(BUILD)/obj/bench/bench_gen.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+bench: all $(BENCH_GEN)
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+format:
+	clang-format -i $$(find include src cli tests fuzz bench -name '*.[ch]')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --std=c11 -Iinclude -Isrc --suppress=missingIncludeSystem --inline-suppr src cli
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
