@@ -36,7 +36,7 @@ CLI_OBJ  := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GOLDEN   := $(BUILD)/tests/golden_runner
-REPLAY   := $(BUILD)/tests/fuzz_replay
+REPLAY   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_replay_%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_GEN := $(BUILD)/bench/bench_gen
 
@@ -66,10 +66,9 @@ $(GOLDEN): $(BUILD)/obj/tests/golden_runner.o $(BUILD)/liblaocoon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# The fuzz targets' corpora are replayed by a plain main() (fuzz/standalone.c)
-# so that make check runs them without clang/libFuzzer.
-REPLAY_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/standalone.o
-$(REPLAY): $(REPLAY_OBJ) $(BUILD)/liblaocoon.a
+# Each fuzz target's corpus (fuzz/corpus/<name>/) is replayed by a plain
+# main() (fuzz/standalone.c) so that make check runs it without libFuzzer.
+$(BUILD)/tests/fuzz_replay_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/standalone.o $(BUILD)/liblaocoon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -34,8 +34,9 @@ static int lc_t_passed, lc_t_failed;
 		}                                                                            \
 	} while (0)
 
-#define CHECK_STR(a, b) CHECK_MSG((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0, "\"%s\" != \"%s\"", \
-				  (a) ? (a) : "(null)", (b) ? (b) : "(null)")
+static inline const char *lc_t_str(const char *s) { return s ? s : "(null)"; }
+static inline int lc_t_streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+#define CHECK_STR(a, b) CHECK_MSG(lc_t_streq((a), (b)), "\"%s\" != \"%s\"", lc_t_str(a), lc_t_str(b))
 
 /* Run a test function by name. */
 #define RUN(fn)                                                                              \

@@ -36,7 +36,12 @@ for t in "$build"/tests/test_*; do
 	run "$(basename "$t")" "$t"
 done
 [ -x "$build/tests/golden_runner" ] && run golden "$build/tests/golden_runner" tests/golden
-[ -x "$build/tests/fuzz_replay" ] && run fuzz_replay "$build/tests/fuzz_replay" fuzz/corpus
+for r in "$build"/tests/fuzz_replay_*; do
+	[ -x "$r" ] || continue
+	name=${r##*/fuzz_replay_}
+	# every target replays its own corpus and the scan corpus
+	run "fuzz_replay_$name" "$r" "fuzz/corpus/$name" fuzz/corpus/scan
+done
 for s in tests/cli/*.sh; do
 	[ -f "$s" ] || continue
 	run "$(basename "$s" .sh)" bash "$s" "$build/laocoon"

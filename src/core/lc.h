@@ -213,6 +213,17 @@ void *lc_alloc_input(lc_ctx *ctx, size_t n, const char *what);
 #include "formats.def"
 #undef LC_FORMAT
 
+/* ---- engine internals (src/core/engine.c, result.c, walk.c) ------------- */
+
+/* Scans one top-level view into f (already holding path and size). */
+void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len);
+void lc_ctx_release(lc_ctx *ctx);
+void lc_file_result_clear(lc_file_result *f);
+/* Appends a zeroed file result; NULL on allocation failure. */
+lc_file_result *lc_result_push(lc_result *res);
+/* True when the bytes look like text (no NUL, mostly printable UTF-8). */
+bool lc_looks_like_text(const uint8_t *data, size_t len);
+
 /* ---- small utilities (src/core/util.c) ---------------------------------- */
 
 /* malloc'ed printf; NULL on failure. */
