@@ -15,20 +15,23 @@ BUILD   ?= build
 SAN     ?=
 PKGS    := zlib libarchive jansson
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Expanded when used (not when the Makefile is read), so that a fresh machine
+# gets them right after tools/install-deps.sh has run from the deps stamp.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
 OPT     ?= -O2 -g
-CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -Iinclude -Isrc \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -Iinclude -Isrc -Itests \
               $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 ifeq ($(SAN),1)
-CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
 endif
+CFLAGS_ALL += $(SANFLAGS)
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -43,10 +46,13 @@ BENCH_GEN := $(BUILD)/bench/bench_gen
 .PHONY: all deps demo check check-san test fuzz bench clean format lint
 all: $(BUILD)/laocoon $(BUILD)/liblaocoon.a
 
-deps:
+# Installs missing Debian packages once per build directory (idempotent).
+DEPS_STAMP := $(BUILD)/.deps-ok
+deps $(DEPS_STAMP): tools/install-deps.sh
 	tools/install-deps.sh
+	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
@@ -90,7 +96,7 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 	  build-fuzz/liblaocoon.a
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itests \
 	    $(PKG_CFLAGS) $$f build-fuzz/liblaocoon.a $(PKG_LIBS) -lpthread -lm -o build-fuzz/$$n; \
 	  mkdir -p fuzz/corpus/$${n#fuzz_}; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/lc.h"
@@ -197,6 +198,25 @@ lc_err lc_charge_decompressed(lc_ctx *ctx, uint64_t n, uint64_t compressed)
 	return LC_OK;
 }
 
+void lc_release_before(lc_ctx *ctx, const uint8_t *p)
+{
+	if (!ctx->map || p < ctx->map || p > ctx->map + ctx->map_len)
+		return;
+	size_t upto = (size_t)(p - ctx->map);
+	/* Work in 4 MiB steps: fewer system calls, and the pages just behind
+	 * the cursor (likely to be touched again) stay resident. */
+	const size_t step = 4u << 20;
+	if (upto < ctx->map_released + 2 * step)
+		return;
+	size_t end = (upto - step) & ~(size_t)(step - 1);
+	if (end <= ctx->map_released)
+		return;
+	/* The mapping is private and read-only: dropped pages are read again
+	 * from the file if touched, so this can never change what we parse. */
+	madvise((void *)(ctx->map + ctx->map_released), end - ctx->map_released, MADV_DONTNEED);
+	ctx->map_released = end;
+}
+
 void *lc_alloc_input(lc_ctx *ctx, size_t n, const char *what)
 {
 	if (n > ctx->lim->max_member_size) {
@@ -231,13 +251,17 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len)
+void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len, int mapped)
 {
 	double t0 = now_ms();
 	lc_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.lim = lim;
 	ctx.file = f;
+	if (mapped) {
+		ctx.map = data;
+		ctx.map_len = len;
+	}
 	f->size = len;
 	f->status = LC_STATUS_SCANNED;
 	if (!f->format)
@@ -283,6 +307,6 @@ lc_err lc_scan_mem(const lc_scan_options *opt, const char *name, const void *dat
 					    (unsigned long long)opt->limits.max_file_size, len);
 		return LC_E_LIMIT;
 	}
-	lc_scan_file_view(&opt->limits, f, (const uint8_t *)data, len);
+	lc_scan_file_view(&opt->limits, f, (const uint8_t *)data, len, 0);
 	return f->status == LC_STATUS_ERROR ? f->error_code : LC_OK;
 }

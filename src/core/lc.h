@@ -143,6 +143,9 @@ struct lc_ctx {
 	uint64_t pickle_ops;     /* opcodes executed over all pickles of this file */
 	struct lc_dedup *dedup;  /* folds repeated findings */
 	bool findings_capped;    /* max_findings reached (reported once) */
+	const uint8_t *map;      /* the file's read-only mapping, or NULL */
+	size_t map_len;
+	size_t map_released;     /* bytes at the start of map handed back */
 };
 
 /* Severity + rule + message.  The location is the current member (stack)
@@ -190,6 +193,13 @@ lc_err lc_scan_child_as(lc_ctx *ctx, const char *name, const char *format, const
  * LC_OK or the limit error (already recorded). */
 lc_err lc_charge_decompressed(lc_ctx *ctx, uint64_t n, uint64_t compressed);
 
+/* Tells the engine that the reader will not look at bytes before p again
+ * (p points into a view).  For a mapped file the pages before p are handed
+ * back to the kernel, so a long sequential parse (a 17 MB pickle) keeps a
+ * small resident set.  Only a hint: touching those bytes later still works
+ * (the pages are read again from the file).  Cheap enough to call often. */
+void lc_release_before(lc_ctx *ctx, const uint8_t *p);
+
 /* Allocation sized by input: fails (NULL, error recorded) above
  * max_member_size.  Free with free(). */
 void *lc_alloc_input(lc_ctx *ctx, size_t n, const char *what);
@@ -216,7 +226,7 @@ void *lc_alloc_input(lc_ctx *ctx, size_t n, const char *what);
 /* ---- engine internals (src/core/engine.c, result.c, walk.c) ------------- */
 
 /* Scans one top-level view into f (already holding path and size). */
-void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len);
+void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len, int mapped);
 void lc_ctx_release(lc_ctx *ctx);
 void lc_file_result_clear(lc_file_result *f);
 /* Appends a zeroed file result; NULL on allocation failure. */

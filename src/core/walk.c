@@ -225,7 +225,7 @@ static void scan_regular(const lc_limits *lim, lc_file_result *f)
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		lc_scan_file_view(lim, f, (const uint8_t *)"", 0);
+		lc_scan_file_view(lim, f, (const uint8_t *)"", 0, 0);
 		return;
 	}
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -234,7 +234,7 @@ static void scan_regular(const lc_limits *lim, lc_file_result *f)
 		file_error(f, LC_E_IO, "cannot map", strerror(errno));
 		return;
 	}
-	lc_scan_file_view(lim, f, map, (size_t)st.st_size);
+	lc_scan_file_view(lim, f, map, (size_t)st.st_size, 1);
 	munmap(map, (size_t)st.st_size);
 }
 

@@ -1,0 +1,448 @@
+/*
+ * Benchmark inputs and measurement, with no dependency beyond zlib.
+ *
+ *   bench_gen gen DIR             writes the inputs (skips those present)
+ *   bench_gen measure N -- CMD... runs CMD N times; prints the best and the
+ *                                 median wall time and the peak RSS of the
+ *                                 whole process (wait4's ru_maxrss)
+ *
+ * Inputs (see docs/benchmarks.md):
+ *   big.pkl        ~17 MB protocol-4 pickle, ~3.3 M opcodes, 64 KiB frames
+ *   bytes1g.pkl    a pickle holding one 1 GiB BINBYTES8 object
+ *   ckpt1g.pt      a PyTorch zip checkpoint with a 1 GiB stored tensor member
+ *   members20k.pt  a PyTorch-shaped zip with 20,000 members
+ *   dir1000/       1,000 small PyTorch zip checkpoints
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+typedef struct obuf {
+	uint8_t *p;
+	size_t len, cap;
+} obuf;
+
+static void put(obuf *b, const void *d, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t c = b->cap ? b->cap : 4096;
+		while (c < b->len + n)
+			c *= 2;
+		b->p = realloc(b->p, c);
+		if (!b->p) {
+			perror("realloc");
+			exit(2);
+		}
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+static void put1(obuf *b, uint8_t v) { put(b, &v, 1); }
+static void put32(obuf *b, uint32_t v)
+{
+	uint8_t q[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	put(b, q, 4);
+}
+static void put16(obuf *b, uint16_t v)
+{
+	uint8_t q[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	put(b, q, 2);
+}
+static void put64(obuf *b, uint64_t v)
+{
+	put32(b, (uint32_t)v);
+	put32(b, (uint32_t)(v >> 32));
+}
+static void putstr(obuf *b, const char *s) { put(b, s, strlen(s)); }
+static void short_unicode(obuf *b, const char *s)
+{
+	put1(b, 0x8c);
+	put1(b, (uint8_t)strlen(s));
+	putstr(b, s);
+}
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+static void write_all(const char *path, const void *d, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(d, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "bench_gen: cannot write %s\n", path);
+		exit(2);
+	}
+}
+
+/* ~17 MB protocol-4 pickle: a dict of 100k string keys to ints, then a list
+ * of 3M ints in APPENDS batches, framed in ~64 KiB FRAMEs at opcode
+ * boundaries, as CPython's pickler writes them. */
+typedef struct framer {
+	obuf out;
+	obuf frame;
+} framer;
+
+/* Called before each opcode: closes the current frame once it is full. */
+static void op_boundary(framer *f)
+{
+	if (f->frame.len < 65536)
+		return;
+	put1(&f->out, 0x95);
+	put64(&f->out, f->frame.len);
+	put(&f->out, f->frame.p, f->frame.len);
+	f->frame.len = 0;
+}
+
+static void gen_big_pickle(const char *path)
+{
+	framer fr = {0};
+	obuf *b = &fr.frame;
+	put1(&fr.out, 0x80);
+	put1(&fr.out, 4);
+	op_boundary(&fr);
+	put1(b, '}'); /* EMPTY_DICT */
+	put1(b, 0x94);
+	uint32_t x = 12345;
+	for (int batch = 0; batch < 100; batch++) {
+		op_boundary(&fr);
+		put1(b, '(');
+		for (int i = 0; i < 1000; i++) {
+			char key[16];
+			snprintf(key, sizeof key, "k%07d", batch * 1000 + i);
+			op_boundary(&fr);
+			short_unicode(b, key);
+			put1(b, 0x94); /* MEMOIZE */
+			x = x * 1103515245u + 12345u;
+			op_boundary(&fr);
+			put1(b, 'J');
+			put32(b, x & 0x7fffffff);
+		}
+		op_boundary(&fr);
+		put1(b, 'u'); /* SETITEMS */
+	}
+	op_boundary(&fr);
+	short_unicode(b, "values");
+	put1(b, 0x94);
+	put1(b, ']');
+	put1(b, 0x94);
+	for (int batch = 0; batch < 3000; batch++) {
+		op_boundary(&fr);
+		put1(b, '(');
+		for (int i = 0; i < 1000; i++) {
+			x = x * 1103515245u + 12345u;
+			op_boundary(&fr);
+			put1(b, 'J');
+			put32(b, x);
+		}
+		op_boundary(&fr);
+		put1(b, 'e'); /* APPENDS */
+	}
+	op_boundary(&fr);
+	put1(b, 's'); /* SETITEM */
+	put1(b, '.');
+	put1(&fr.out, 0x95);
+	put64(&fr.out, b->len);
+	put(&fr.out, b->p, b->len);
+	write_all(path, fr.out.p, fr.out.len);
+	free(fr.frame.p);
+	free(fr.out.p);
+}
+
+static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		p[i] = (uint8_t)(seed >> 24);
+	}
+}
+
+/* Pickle holding one 1 GiB bytes object: PROTO 5, BINBYTES8, STOP. */
+static void gen_bytes1g(const char *path)
+{
+	const uint64_t n = 1ull << 30;
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		exit(2);
+	obuf h = {0};
+	put1(&h, 0x80);
+	put1(&h, 5);
+	put1(&h, 0x8e); /* BINBYTES8 */
+	put64(&h, n);
+	fwrite(h.p, 1, h.len, f);
+	size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	fill_pattern(buf, chunk, 7);
+	for (uint64_t w = 0; w < n; w += chunk)
+		fwrite(buf, 1, chunk, f);
+	fputc('.', f);
+	fclose(f);
+	free(buf);
+	free(h.p);
+}
+
+/* A protocol-2 state-dict pickle, as torch.save writes it: an OrderedDict of
+ * _rebuild_tensor_v2(persistent storage, offset, size, stride, False,
+ * OrderedDict()) entries. */
+static void binunicode(obuf *b, const char *s)
+{
+	put1(b, 'X');
+	put32(b, (uint32_t)strlen(s));
+	putstr(b, s);
+}
+
+static void state_dict_pickle(obuf *b, int ntensors, const uint64_t *numel)
+{
+	put1(b, 0x80);
+	put1(b, 2);
+	putstr(b, "ccollections\nOrderedDict\n)R(");
+	for (int t = 0; t < ntensors; t++) {
+		char name[32], key[16];
+		snprintf(name, sizeof name, "layer%d.weight", t);
+		snprintf(key, sizeof key, "%d", t);
+		binunicode(b, name);
+		putstr(b, "ctorch._utils\n_rebuild_tensor_v2\n(");
+		put1(b, '(');
+		binunicode(b, "storage");
+		putstr(b, "ctorch\nFloatStorage\n");
+		binunicode(b, key);
+		binunicode(b, "cpu");
+		put1(b, 0x8a); /* LONG1 numel */
+		put1(b, 8);
+		put64(b, numel[t]);
+		putstr(b, "tQ");   /* TUPLE, BINPERSID */
+		put1(b, 'K');      /* storage offset 0 */
+		put1(b, 0);
+		put1(b, 0x8a);     /* size (numel,) */
+		put1(b, 8);
+		put64(b, numel[t]);
+		put1(b, 0x85);
+		putstr(b, "K\x01"); /* stride (1,) */
+		put1(b, 0x85);
+		put1(b, 0x89); /* requires_grad False */
+		putstr(b, "ccollections\nOrderedDict\n)RtR");
+	}
+	putstr(b, "u.");
+}
+
+typedef struct zentry {
+	char name[64];
+	uint32_t crc;
+	uint64_t size;
+	uint64_t offset;
+} zentry;
+
+/* Minimal stored-only zip writer (the format PyTorch writes), no zip64:
+ * every input here stays below 4 GiB. */
+typedef struct zw {
+	FILE *f;
+	uint64_t off;
+	zentry *e;
+	size_t n, cap;
+} zw;
+
+static void zw_add(zw *z, const char *name, const uint8_t *data, uint64_t size, int repeat_pattern)
+{
+	if (z->n == z->cap) {
+		z->cap = z->cap ? z->cap * 2 : 64;
+		z->e = realloc(z->e, z->cap * sizeof *z->e);
+	}
+	zentry *e = &z->e[z->n++];
+	snprintf(e->name, sizeof e->name, "%s", name);
+	e->size = size;
+	e->offset = z->off;
+	uLong crc = crc32(0, Z_NULL, 0);
+	if (repeat_pattern) {
+		for (uint64_t w = 0; w < size; w += 1 << 20)
+			crc = crc32(crc, data, (uInt)(size - w < (1u << 20) ? size - w : (1u << 20)));
+	} else {
+		crc = crc32(crc, data, (uInt)size);
+	}
+	e->crc = (uint32_t)crc;
+	obuf h = {0};
+	put32(&h, 0x04034b50);
+	put16(&h, 20);
+	put16(&h, 0);
+	put16(&h, 0);
+	put16(&h, 0);
+	put16(&h, 0);
+	put32(&h, e->crc);
+	put32(&h, (uint32_t)size);
+	put32(&h, (uint32_t)size);
+	put16(&h, (uint16_t)strlen(name));
+	put16(&h, 0);
+	putstr(&h, name);
+	fwrite(h.p, 1, h.len, z->f);
+	z->off += h.len;
+	if (repeat_pattern) {
+		for (uint64_t w = 0; w < size; w += 1 << 20)
+			fwrite(data, 1, size - w < (1u << 20) ? size - w : (1u << 20), z->f);
+	} else {
+		fwrite(data, 1, size, z->f);
+	}
+	z->off += size;
+	free(h.p);
+}
+
+static void zw_close(zw *z)
+{
+	obuf c = {0};
+	for (size_t i = 0; i < z->n; i++) {
+		zentry *e = &z->e[i];
+		put32(&c, 0x02014b50);
+		put16(&c, 20);
+		put16(&c, 20);
+		put16(&c, 0);
+		put16(&c, 0);
+		put16(&c, 0);
+		put16(&c, 0);
+		put32(&c, e->crc);
+		put32(&c, (uint32_t)e->size);
+		put32(&c, (uint32_t)e->size);
+		put16(&c, (uint16_t)strlen(e->name));
+		put16(&c, 0);
+		put16(&c, 0);
+		put16(&c, 0);
+		put16(&c, 0);
+		put32(&c, 0);
+		put32(&c, (uint32_t)e->offset);
+		putstr(&c, e->name);
+	}
+	fwrite(c.p, 1, c.len, z->f);
+	obuf end = {0};
+	put32(&end, 0x06054b50);
+	put16(&end, 0);
+	put16(&end, 0);
+	put16(&end, (uint16_t)(z->n > 0xffff ? 0xffff : z->n));
+	put16(&end, (uint16_t)(z->n > 0xffff ? 0xffff : z->n));
+	put32(&end, (uint32_t)c.len);
+	put32(&end, (uint32_t)z->off);
+	put16(&end, 0);
+	fwrite(end.p, 1, end.len, z->f);
+	fclose(z->f);
+	free(c.p);
+	free(end.p);
+	free(z->e);
+}
+
+static void gen_ckpt(const char *path, int ntensors, const uint64_t *numel, int pattern_big)
+{
+	zw z = {0};
+	z.f = fopen(path, "wb");
+	if (!z.f)
+		exit(2);
+	obuf pk = {0};
+	state_dict_pickle(&pk, ntensors, numel);
+	zw_add(&z, "archive/data.pkl", pk.p, pk.len, 0);
+	size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	fill_pattern(buf, chunk, 99);
+	for (int t = 0; t < ntensors; t++) {
+		char name[48];
+		snprintf(name, sizeof name, "archive/data/%d", t);
+		uint64_t bytes = numel[t] * 4;
+		zw_add(&z, name, buf, bytes, pattern_big && bytes > chunk);
+	}
+	zw_add(&z, "archive/version", (const uint8_t *)"3\n", 2, 0);
+	zw_close(&z);
+	free(buf);
+	free(pk.p);
+}
+
+static int gen(const char *dir)
+{
+	char p[4096];
+	mkdir(dir, 0755);
+	snprintf(p, sizeof p, "%s/big.pkl", dir);
+	if (!exists(p))
+		gen_big_pickle(p);
+	snprintf(p, sizeof p, "%s/bytes1g.pkl", dir);
+	if (!exists(p))
+		gen_bytes1g(p);
+	snprintf(p, sizeof p, "%s/ckpt1g.pt", dir);
+	if (!exists(p)) {
+		uint64_t numel[2] = {(1ull << 30) / 4, 1024};
+		gen_ckpt(p, 2, numel, 1);
+	}
+	snprintf(p, sizeof p, "%s/members20k.pt", dir);
+	if (!exists(p)) {
+		static uint64_t numel[19998];
+		for (int i = 0; i < 19998; i++)
+			numel[i] = 16;
+		gen_ckpt(p, 19998, numel, 0);
+	}
+	snprintf(p, sizeof p, "%s/dir1000", dir);
+	if (!exists(p)) {
+		mkdir(p, 0755);
+		for (int i = 0; i < 1000; i++) {
+			char q[4200];
+			snprintf(q, sizeof q, "%s/dir1000/ckpt%04d.pt", dir, i);
+			uint64_t numel[4] = {64, 64, 16, 4};
+			gen_ckpt(q, 4, numel, 0);
+		}
+	}
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int measure(int runs, char **argv)
+{
+	double t[64];
+	long maxrss = 0;
+	int status = 0;
+	if (runs > 64)
+		runs = 64;
+	for (int r = 0; r < runs; r++) {
+		double t0 = now_ms();
+		pid_t pid = fork();
+		if (pid == 0) {
+			FILE *devnull = freopen("/dev/null", "w", stdout);
+			(void)devnull;
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		struct rusage ru;
+		if (wait4(pid, &status, 0, &ru) < 0)
+			return 2;
+		t[r] = now_ms() - t0;
+		if (ru.ru_maxrss > maxrss)
+			maxrss = ru.ru_maxrss;
+	}
+	qsort(t, (size_t)runs, sizeof t[0], cmp_double);
+	printf("best %.1f ms  median %.1f ms  peak RSS %.1f MB  exit %d\n", t[0], t[runs / 2],
+	       (double)maxrss / 1024.0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "gen") == 0)
+		return gen(argv[2]);
+	if (argc >= 5 && strcmp(argv[1], "measure") == 0 && strcmp(argv[3], "--") == 0)
+		return measure(atoi(argv[2]), argv + 4);
+	fprintf(stderr, "usage: bench_gen gen DIR | bench_gen measure N -- CMD...\n");
+	return 64;
+}
