@@ -147,15 +147,12 @@ static lc_member *push_member(lc_file_result *f)
 	return m;
 }
 
-lc_err lc_scan_child_as(lc_ctx *ctx, const char *name, const char *format, const uint8_t *data, size_t len,
-			uint64_t offset)
+lc_err lc_enter_member(lc_ctx *ctx, const char *name, const char *format, uint64_t size, uint64_t offset)
 {
-	(void)offset;
 	if (ctx->depth >= ctx->lim->max_depth || ctx->depth >= LC_MAX_DEPTH_HARD)
 		return lc_limit_hit(ctx, LC_LIMIT_max_depth, offset, name ? name : "nested member");
 	if (++ctx->total_members > ctx->lim->max_total_members)
 		return lc_limit_hit(ctx, LC_LIMIT_max_total_members, offset, "members over all levels");
-
 	char *owned = strdup(name ? name : "?");
 	if (!owned)
 		return lc_fail(ctx, LC_E_NOMEM, offset, "out of memory");
@@ -163,23 +160,37 @@ lc_err lc_scan_child_as(lc_ctx *ctx, const char *name, const char *format, const
 	ctx->depth++;
 	ctx->stack[ctx->depth].name = owned;
 	ctx->stack[ctx->depth].flags = parent_flags & ~(unsigned)LC_CTX_NESTED_LOAD;
-
 	char path[1024];
 	lc_member_path(ctx, path, sizeof path);
 	lc_member *m = push_member(ctx->file);
-	size_t mi = ctx->file->nmembers - 1;
 	if (m) {
 		m->name = strdup(path);
-		m->format = "unknown";
-		m->size = len;
+		m->format = format ? format : "unknown";
+		m->size = size;
 	}
-	lc_err err;
-	const char *fmt = dispatch(ctx, data, len, format, &err);
-	if (m && fmt && strcmp(ctx->file->members[mi].format, "unknown") == 0)
-		ctx->file->members[mi].format = fmt;
+	return LC_OK;
+}
 
+void lc_leave_member(lc_ctx *ctx)
+{
+	if (ctx->depth == 0)
+		return;
+	free((char *)ctx->stack[ctx->depth].name);
+	ctx->stack[ctx->depth].name = NULL;
 	ctx->depth--;
-	free(owned);
+}
+
+lc_err lc_scan_child_as(lc_ctx *ctx, const char *name, const char *format, const uint8_t *data, size_t len,
+			uint64_t offset)
+{
+	size_t mi = ctx->file->nmembers; /* index of the entry lc_enter_member lists */
+	lc_err err = lc_enter_member(ctx, name, NULL, len, offset);
+	if (err != LC_OK)
+		return err;
+	const char *fmt = dispatch(ctx, data, len, format, &err);
+	if (ctx->file->nmembers > mi && fmt && strcmp(ctx->file->members[mi].format, "unknown") == 0)
+		ctx->file->members[mi].format = fmt;
+	lc_leave_member(ctx);
 	return err;
 }
 

@@ -188,6 +188,15 @@ lc_err lc_scan_child(lc_ctx *ctx, const char *name, const uint8_t *data, size_t 
 lc_err lc_scan_child_as(lc_ctx *ctx, const char *name, const char *format, const uint8_t *data, size_t len,
 			uint64_t offset);
 
+/* Pushes a named level on the container stack without bidding, for a reader
+ * that walks a member's layout itself (e.g. the `storages` member of a
+ * legacy torch tar): findings made until lc_leave_member() carry the member
+ * name and the level is listed among the file's members with the given
+ * format.  Checks max_depth and max_total_members; returns LC_OK or the
+ * limit error (then do not call lc_leave_member). */
+lc_err lc_enter_member(lc_ctx *ctx, const char *name, const char *format, uint64_t size, uint64_t offset);
+void lc_leave_member(lc_ctx *ctx);
+
 /* Charges n decompressed bytes to the file's budget (max_decompressed) and
  * checks the ratio against compressed (max_ratio, once n > 1 MiB).  Returns
  * LC_OK or the limit error (already recorded). */

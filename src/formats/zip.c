@@ -64,6 +64,7 @@ typedef struct zent {
 	bool local_ok;      /* local header parsed and data inside the view */
 	bool storage;       /* raw tensor storage of a PyTorch archive */
 	bool code;          /* TorchScript code/ member */
+	bool same_data;     /* same bytes as an earlier entry: scanned once */
 } zent;
 
 typedef struct zip {
@@ -80,6 +81,7 @@ typedef struct zip {
 	size_t ne;
 	lc_err first_err;
 	bool pytorch, torchscript;
+	bool overlapping;         /* entries share bytes (zip bomb shape) */
 	const char *root;         /* "<root>/" prefix of a PyTorch archive */
 	size_t root_len;
 } zip;
@@ -415,7 +417,7 @@ static void read_locals(zip *z)
 			char *ln = printable_name(z->d + nameoff, nl);
 			char ev[600];
 			snprintf(ev, sizeof ev, "local '%.256s', central '%.256s'", ln ? ln : "?", e->disp);
-			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.name-mismatch", lo, e->disp, ev,
+			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.name-mismatch", lo, "name-mismatch", ev,
 				       "member %s has a different name in its local header (%s): streaming and "
 				       "directory-based readers see different files",
 				       e->disp, ln ? ln : "?");
@@ -487,7 +489,8 @@ static lc_err check_structure(zip *z, zent **order)
 	lc_ctx *ctx = z->ctx;
 	for (size_t i = 0; i < z->ne; i++)
 		order[i] = &z->e[i];
-	qsort(order, z->ne, sizeof *order, cmp_name);
+	if (z->ne > 1)
+		qsort(order, z->ne, sizeof *order, cmp_name);
 	for (size_t i = 1; i < z->ne; i++) {
 		if (cmp_name(&order[i - 1], &order[i]) == 0)
 			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.duplicate-name", order[i]->cen_off, order[i]->disp,
@@ -506,7 +509,8 @@ static lc_err check_structure(zip *z, zent **order)
 	 * begins; anything in between is data no directory entry explains. */
 	for (size_t i = 0; i < z->ne; i++)
 		order[i] = &z->e[i];
-	qsort(order, z->ne, sizeof *order, cmp_off);
+	if (z->ne > 1)
+		qsort(order, z->ne, sizeof *order, cmp_off);
 	uint64_t pos = 0;
 	bool first = true;
 	for (size_t k = 0; k < z->ne; k++) {
@@ -515,7 +519,14 @@ static lc_err check_structure(zip *z, zent **order)
 			continue;
 		if (first) {
 			first = false;
-			if (e->loc_off > 0) {
+			if (e->loc_off > 0 && lc_le32(z->d) == SIG_LOCAL) {
+				/* Local headers before the first member: hidden
+				 * members, reported one by one. */
+				scan_hidden(z, 0, e->loc_off, "<unreferenced>");
+			} else if (e->loc_off > 0 && e->loc_off == z->delta) {
+				/* Already reported as relative offsets. */
+				scan_hidden(z, 0, e->loc_off, "<prepended>");
+			} else if (e->loc_off > 0) {
 				lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.prepended-data", 0, "prepended", NULL,
 					       "%llu bytes precede the first member: the file is a polyglot (a loader "
 					       "that checks the first bytes may read them as another format)",
@@ -523,7 +534,12 @@ static lc_err check_structure(zip *z, zent **order)
 				scan_hidden(z, 0, e->loc_off, "<prepended>");
 			}
 		} else if (e->loc_off < pos) {
-			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.overlap", e->loc_off, e->disp, NULL,
+			z->overlapping = true;
+			const zent *prev = order[k - 1];
+			if (prev->local_ok && prev->loc_off == e->loc_off && prev->csize == e->csize &&
+			    prev->method == e->method)
+				e->same_data = true;
+			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.overlap", e->loc_off, "overlap", e->disp,
 				       "member %s starts inside the previous member's data: overlapping entries "
 				       "(zip bomb or differential trick)",
 				       e->disp);
@@ -539,9 +555,9 @@ static lc_err check_structure(zip *z, zent **order)
 			return LC_E_LIMIT;
 	}
 	if (first) {
-		if (z->cd_start > 0 && z->ne == 0) {
+		if (z->cd_start > 0) {
 			lc_finding_add(ctx, LC_SEV_MEDIUM, "zip.prepended-data", 0, "prepended", NULL,
-				       "%llu bytes precede the central directory of an empty zip",
+				       "%llu bytes precede the central directory and no member explains them",
 				       (unsigned long long)z->cd_start);
 			scan_hidden(z, 0, z->cd_start, "<prepended>");
 		}
@@ -554,6 +570,10 @@ static lc_err check_structure(zip *z, zent **order)
 			       (unsigned long long)(z->cd_start - pos), (unsigned long long)pos);
 		scan_hidden(z, pos, z->cd_start, "<unreferenced>");
 	}
+	/* Between the directory and the end records (e.g. the directory an
+	 * ambiguous end record hid). */
+	if (z->cd_end < z->tail_start)
+		scan_hidden(z, z->cd_end, z->tail_start, "<unreferenced>");
 	uint64_t tail = z->eocd + EOCD_LEN + lc_le16(z->d + z->eocd + 20);
 	if (tail < z->n)
 		scan_hidden(z, tail, z->n, "<appended>");
@@ -866,9 +886,10 @@ static void scan_hidden(zip *z, uint64_t from, uint64_t to, const char *what)
 		if (global_budget_spent(ctx))
 			return;
 	}
-	/* A local header we could not walk (data descriptor, truncation) is
-	 * left alone: scanning it as a blob would bid zip on it again. */
-	if (p < to && !(to - p >= 4 && lc_le32(z->d + p) == SIG_LOCAL))
+	/* A local header we could not walk (data descriptor, truncation) or
+	 * a stray central directory is left alone: scanning it as a blob
+	 * would bid zip on it again and fail on the partial structure. */
+	if (p < to && !(to - p >= 4 && (lc_le32(z->d + p) == SIG_LOCAL || lc_le32(z->d + p) == SIG_CENTRAL)))
 		lc_scan_child(ctx, what, z->d + p, (size_t)(to - p), p);
 }
 
@@ -972,9 +993,15 @@ lc_err lc_parse_zip(lc_ctx *ctx, const uint8_t *data, size_t len)
 	if (check_structure(&z, order) != LC_OK)
 		goto out;
 	for (size_t i = 0; i < z.ne; i++) {
+		if (z.e[i].same_data)
+			continue;
 		lc_err e2 = scan_member(&z, &z.e[i]);
 		note_err(&z, e2);
 		if (e2 == LC_E_NOMEM || global_budget_spent(ctx))
+			break;
+		/* Overlapping entries that hit a size limit are a bomb built
+		 * from shared bytes: every further entry would do the same. */
+		if (e2 == LC_E_LIMIT && z.overlapping)
 			break;
 	}
 out:

@@ -67,7 +67,8 @@ static json_t *file_obj(lc_jb *b, const lc_file_result *f)
 	lc_jset(b, o, "max_severity", jsev_or_null(lc_rep_file_max_severity(f)));
 	/* Rounded to microseconds: more digits are noise, and a short number
 	 * keeps the report diffable by eye. */
-	double ms = isfinite(f->elapsed_ms) && f->elapsed_ms > 0 ? round(f->elapsed_ms * 1000.0) / 1000.0 : 0.0;
+	double ms =
+	        isfinite(f->elapsed_ms) && f->elapsed_ms > 0 ? round(f->elapsed_ms * 1000.0) / 1000.0 : 0.0;
 	lc_jset(b, o, "elapsed_ms", json_real(ms));
 	json_t *members = json_array();
 	for (size_t i = 0; i < f->nmembers; i++) {

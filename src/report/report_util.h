@@ -33,12 +33,12 @@ char *lc_rep_utf8(const char *s);
 /* Counters every reporter prints in its summary. */
 typedef struct lc_rep_summary {
 	size_t files, scanned, errors, skipped;
-	size_t incomplete;          /* lc_result_incomplete() */
-	size_t sev[LC_SEV_COUNT];   /* distinct findings per severity */
-	uint64_t occurrences;       /* sum of the findings' counts */
-	int max_severity;           /* -1 when there is no finding */
-	int exit_code;              /* lc_result_exit_code() */
-	const char *verdict;        /* lc_rep_verdict() */
+	size_t incomplete;        /* lc_result_incomplete() */
+	size_t sev[LC_SEV_COUNT]; /* distinct findings per severity */
+	uint64_t occurrences;     /* sum of the findings' counts */
+	int max_severity;         /* -1 when there is no finding */
+	int exit_code;            /* lc_result_exit_code() */
+	const char *verdict;      /* lc_rep_verdict() */
 } lc_rep_summary;
 
 void lc_rep_summarize(const lc_result *res, lc_severity fail_on, lc_rep_summary *s);
@@ -77,11 +77,11 @@ json_t *lc_juint(uint64_t v);
 /* ---- rule metadata (rules.c) -------------------------------------------- */
 
 typedef struct lc_rule_info {
-	const char *id;        /* "pickle.callable.dangerous" */
-	const char *short_desc;/* one line, ends with a period */
-	const char *full_desc; /* what the rule detects and why it matters */
-	const char *help;      /* what to do about it */
-	const char *cwe;       /* "502" or NULL */
+	const char *id;         /* "pickle.callable.dangerous" */
+	const char *short_desc; /* one line, ends with a period */
+	const char *full_desc;  /* what the rule detects and why it matters */
+	const char *help;       /* what to do about it */
+	const char *cwe;        /* "502" or NULL */
 } lc_rule_info;
 
 /* Metadata for a known rule id, or NULL: rule ids are added by the format

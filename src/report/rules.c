@@ -9,157 +9,250 @@
 
 #include "report/report_util.h"
 
+/* The strings are wrapped by hand, one readable line each. */
+// clang-format off
 static const lc_rule_info rules[] = {
 	/* ---- pickle ---- */
-	{"pickle.callable.dangerous", "The pickle calls a dangerous callable when it is loaded.",
-	 "The pickle stream invokes (REDUCE, NEWOBJ, INST, OBJ or BUILD) a callable on laocoon's deny list, "
-	 "such as os.system, subprocess.Popen, builtins.eval/exec or runpy functions. Unpickling the file runs "
-	 "that call with attacker-chosen arguments: this is arbitrary code execution.",
-	 "Do not load this file with pickle, torch.load (without weights_only=True), joblib or any other "
-	 "pickle-based loader. Treat it as malware; obtain the model from a trusted source or in a format "
-	 "without code (e.g. safetensors).",
+	{"pickle.callable.dangerous",
+	 "The pickle calls a dangerous callable when it is loaded.",
+	 "The pickle stream invokes (REDUCE, NEWOBJ, INST, OBJ or BUILD) a callable on laocoon's deny "
+	 "list, such as os.system, subprocess.Popen, builtins.eval/exec or runpy functions. Unpickling "
+	 "the file runs that call with attacker-chosen arguments: this is arbitrary code execution.",
+	 "Do not load this file with pickle, torch.load (without weights_only=True), joblib or any "
+	 "other pickle-based loader. Treat it as malware; obtain the model from a trusted source or in "
+	 "a format without code (e.g. safetensors).",
 	 "502"},
-	{"pickle.import.dangerous", "The pickle imports a dangerous callable.",
-	 "The pickle stream resolves (GLOBAL, STACK_GLOBAL, INST) a dangerous callable such as os.system or "
-	 "builtins.eval, even if no direct call to it was seen. A reference to such an object can be invoked "
-	 "later through another callable, a __reduce__ of a surrounding object or a __setstate__.",
-	 "Do not load this file with a pickle-based loader. Inspect the evidence: a legitimate model has no "
-	 "reason to reference process, shell or code-evaluation functions.",
+	{"pickle.import.dangerous",
+	 "The pickle imports a dangerous callable.",
+	 "The pickle stream resolves (GLOBAL, STACK_GLOBAL, INST) a dangerous callable such as "
+	 "os.system or builtins.eval, even if no direct call to it was seen. A reference to such an "
+	 "object can be invoked later through another callable, a __reduce__ of a surrounding object "
+	 "or a __setstate__.",
+	 "Do not load this file with a pickle-based loader. Inspect the evidence: a legitimate model "
+	 "has no reason to reference process, shell or code-evaluation functions.",
 	 "502"},
-	{"pickle.callable.unknown", "The pickle calls a callable that is neither known safe nor known dangerous.",
-	 "The pickle stream invokes a callable outside laocoon's allow list of objects that model checkpoints "
-	 "legitimately reconstruct (tensors, storages, collections, numpy arrays ...). Whether it is harmful "
-	 "depends on what the callable does; arbitrary third-party callables can have side effects.",
-	 "Review the callable named in the evidence. If it is part of a library you trust, loading may be safe "
-	 "in an environment where that library is installed; otherwise do not load the file.",
+	{"pickle.callable.unknown",
+	 "The pickle calls a callable that is neither known safe nor known dangerous.",
+	 "The pickle stream invokes a callable outside laocoon's allow list of objects that model "
+	 "checkpoints legitimately reconstruct (tensors, storages, collections, numpy arrays ...). "
+	 "Whether it is harmful depends on what the callable does; arbitrary third-party callables can "
+	 "have side effects.",
+	 "Review the callable named in the evidence. If it is part of a library you trust, loading may "
+	 "be safe in an environment where that library is installed; otherwise do not load the file.",
 	 "502"},
-	{"pickle.callable.unresolved", "The pickle calls something whose identity cannot be determined statically.",
-	 "The callable of a call site is not a plain imported global: it was computed (e.g. the result of "
-	 "another call, an attribute lookup or a value from the memo that laocoon cannot resolve). Obfuscated "
-	 "payloads use this to hide what they call.",
+	{"pickle.callable.unresolved",
+	 "The pickle calls something whose identity cannot be determined statically.",
+	 "The callable of a call site is not a plain imported global: it was computed (e.g. the result "
+	 "of another call, an attribute lookup or a value from the memo that laocoon cannot resolve). "
+	 "Obfuscated payloads use this to hide what they call.",
 	 "Treat the file as untrusted. Legitimate checkpoints call imported globals directly.",
 	 "502"},
-	{"pickle.module.overwrite", "The pickle modifies the state of an imported module.",
-	 "The pickle stream applies BUILD/__setstate__ or attribute assignment to a module or a class object. "
-	 "This can replace functions of already-imported modules, so that later, innocent-looking code runs "
-	 "attacker-chosen behaviour.",
+	{"pickle.module.overwrite",
+	 "The pickle modifies the state of an imported module.",
+	 "The pickle stream applies BUILD/__setstate__ or attribute assignment to a module or a class "
+	 "object. This can replace functions of already-imported modules, so that later, "
+	 "innocent-looking code runs attacker-chosen behaviour.",
 	 "Do not load this file. Model checkpoints never need to change modules or classes.",
 	 "502"},
-	{"pickle.nested-loader", "The pickle calls a deserializer on embedded data.",
+	{"pickle.nested-loader",
+	 "The pickle calls a deserializer on embedded data.",
 	 "The pickle stream passes bytes to a loader such as pickle.loads, torch.load, numpy.load, "
-	 "marshal.loads or a similar function: a second payload is unpacked at load time. laocoon scans the "
-	 "embedded bytes as well and reports their findings under the same file.",
+	 "marshal.loads or a similar function: a second payload is unpacked at load time. laocoon "
+	 "scans the embedded bytes as well and reports their findings under the same file.",
 	 "Treat the file as untrusted and review the findings of the embedded payload.",
 	 "502"},
-	{"pickle.class.unknown", "The pickle instantiates a class that is not on the allow list.",
-	 "The pickle stream creates an instance of a class (NEWOBJ, OBJ, INST) that laocoon does not know as "
-	 "part of ordinary model checkpoints. Instantiation runs __new__/__init__/__setstate__ of that class.",
-	 "Review the class named in the evidence; load the file only if you trust the library that defines it.",
+	{"pickle.class.unknown",
+	 "The pickle instantiates a class that is not on the allow list.",
+	 "The pickle stream creates an instance of a class (NEWOBJ, OBJ, INST) that laocoon does not "
+	 "know as part of ordinary model checkpoints. Instantiation runs __new__/__init__/__setstate__ "
+	 "of that class.",
+	 "Review the class named in the evidence; load the file only if you trust the library that "
+	 "defines it.",
 	 "502"},
-	{"pickle.import.unknown", "The pickle imports a global that is not on the allow list.",
-	 "The pickle stream imports a module attribute that laocoon does not know as part of ordinary model "
-	 "checkpoints. Importing alone runs the module's top-level code if it is not yet imported.",
-	 "Review the global named in the evidence; load the file only if you trust the module that defines it.",
+	{"pickle.import.unknown",
+	 "The pickle imports a global that is not on the allow list.",
+	 "The pickle stream imports a module attribute that laocoon does not know as part of ordinary "
+	 "model checkpoints. Importing alone runs the module's top-level code if it is not yet "
+	 "imported.",
+	 "Review the global named in the evidence; load the file only if you trust the module that "
+	 "defines it.",
 	 "502"},
-	{"pickle.trailing-data", "Bytes follow the end of the pickle data.",
-	 "After the last STOP opcode the file carries data that a pickle loader ignores. Such bytes can hide "
-	 "a second payload, or make the file readable as another format (a polyglot).",
+	{"pickle.trailing-data",
+	 "Bytes follow the end of the pickle data.",
+	 "After the last STOP opcode the file carries data that a pickle loader ignores. Such bytes "
+	 "can hide a second payload, or make the file readable as another format (a polyglot).",
 	 "Check where the file came from; legitimate writers do not append data after a pickle.",
 	 NULL},
-	{"pickle.ext-code", "The pickle uses the copyreg extension registry.",
-	 "The pickle stream uses EXT1/EXT2/EXT4 opcodes, which name an object by a number registered in the "
-	 "loading process's copyreg extension table. What is loaded depends on that process, not on the file, "
-	 "so the object cannot be verified statically.",
+	{"pickle.ext-code",
+	 "The pickle uses the copyreg extension registry.",
+	 "The pickle stream uses EXT1/EXT2/EXT4 opcodes, which name an object by a number registered "
+	 "in the loading process's copyreg extension table. What is loaded depends on that process, "
+	 "not on the file, so the object cannot be verified statically.",
 	 "Treat the file as untrusted; model writers do not use extension codes.",
 	 "502"},
-	{"pickle.code-object", "The pickle builds a Python code object.",
+	{"pickle.code-object",
+	 "The pickle builds a Python code object.",
 	 "The pickle stream constructs a code or function object (types.CodeType, types.FunctionType, "
-	 "marshal.loads of bytecode ...). Loading yields executable bytecode chosen by the file's author.",
+	 "marshal.loads of bytecode ...). Loading yields executable bytecode chosen by the file's "
+	 "author.",
 	 "Do not load this file: it carries executable Python bytecode.",
 	 "502"},
 	/* ---- zip ---- */
-	{"zip.crc-mismatch", "A zip member's CRC-32 does not match its data.",
-	 "The checksum recorded for a member differs from the checksum of its decompressed data. The archive "
-	 "was modified after it was written, or crafted so that tools that check CRCs and tools that do not "
-	 "see different content.",
+	{"zip.crc-mismatch",
+	 "A zip member's CRC-32 does not match its data.",
+	 "The checksum recorded for a member differs from the checksum of its decompressed data. The "
+	 "archive was modified after it was written, or crafted so that tools that check CRCs and "
+	 "tools that do not see different content.",
 	 "Obtain the file again from a trusted source; do not load a tampered archive.",
 	 "345"},
-	{"zip.encryption-flag", "A zip member is marked as encrypted.",
-	 "A member has the encryption bit set. laocoon cannot inspect encrypted content, and model formats "
-	 "(PyTorch, NumPy, Keras) never encrypt members, so the flag hides content or confuses parsers.",
-	 "Treat the member as uninspected content; do not load the file unless you know why it is encrypted.",
-	 NULL},
-	{"zip.name-mismatch", "A zip member's local header and central directory disagree on its name.",
-	 "The name in the local file header differs from the name in the central directory. Streaming "
-	 "readers (which use local headers) and ordinary readers (which use the central directory) then see "
-	 "different files: a classic way to hide a payload from a scanner.",
+	{"zip.encryption-flag",
+	 "A zip member is marked as encrypted or patched.",
+	 "A member has general-purpose flag bits for encryption (traditional, strong) or patch data "
+	 "set. PyTorch ignores these bits and loads the member as plaintext, while scanners and "
+	 "archive tools that honour them skip the member: a way to hide a payload from inspection. "
+	 "Model writers never set them.",
+	 "Treat the archive as crafted; laocoon inspects such members anyway when they read as "
+	 "plaintext.",
+	 "436"},
+	{"zip.header-mismatch",
+	 "A zip member's local header and central directory disagree.",
+	 "The local file header and the central directory entry of a member declare different "
+	 "compression methods or encryption flags. Readers that use one or the other decode different "
+	 "data.",
 	 "Treat the archive as crafted; do not load it.",
 	 "436"},
-	{"zip.duplicate-name", "Two zip members have the same name.",
-	 "The central directory lists the same name more than once. Readers disagree on which copy wins "
-	 "(Python's zipfile takes the last one), so a scanner and a loader may read different data.",
+	{"zip.size-mismatch",
+	 "A zip member's size differs from the size its directory entry declares.",
+	 "A member inflates to a different number of bytes than the central directory declares, or a "
+	 "stored member's compressed and uncompressed sizes differ. Readers that trust the declared "
+	 "size read different data than readers that follow the stream.",
+	 "Treat the archive as crafted or corrupted; obtain it again from a trusted source.",
+	 "436"},
+	{"zip.hidden-member",
+	 "The zip archive holds a member that its central directory does not list.",
+	 "A local file header exists that no central directory entry refers to. Streaming extractors "
+	 "read it, PyTorch and Python's zipfile do not: content visible to one tool and invisible to "
+	 "another. laocoon scans it as <hidden>/name.",
+	 "Treat the archive as crafted; review the findings of the hidden member.",
+	 "436"},
+	{"zip.eocd-comment",
+	 "The zip end record's comment length does not match the file.",
+	 "The end-of-central-directory record declares a comment that is longer or shorter than the "
+	 "bytes that follow it. Readers disagree on where the archive ends.",
+	 "Obtain the file again from a trusted source; writers produce consistent comment lengths.",
+	 "436"},
+	{"zip.eocd-ambiguous",
+	 "The zip archive has more than one plausible end-of-central-directory record.",
+	 "A second end record is hidden, e.g. inside the archive comment. Readers that search "
+	 "backwards from the end and readers that take the first match use different central "
+	 "directories, and so see different members.",
+	 "Treat the archive as crafted; do not load it.",
+	 "436"},
+	{"zip.name-mismatch",
+	 "A zip member's local header and central directory disagree on its name.",
+	 "The name in the local file header differs from the name in the central directory. Streaming "
+	 "readers (which use local headers) and ordinary readers (which use the central directory) "
+	 "then see different files: a classic way to hide a payload from a scanner.",
+	 "Treat the archive as crafted; do not load it.",
+	 "436"},
+	{"zip.duplicate-name",
+	 "Two zip members have the same name.",
+	 "The central directory lists the same name more than once. Readers disagree on which copy "
+	 "wins (Python's zipfile takes the last one), so a scanner and a loader may read different "
+	 "data.",
 	 "Treat the archive as crafted; legitimate writers never repeat a name.",
 	 "436"},
-	{"zip.overlap", "Zip members overlap each other.",
+	{"zip.overlap",
+	 "Zip members overlap each other.",
 	 "The data of two members, or of a member and the central directory, share bytes. Overlapping "
 	 "members are the building block of non-recursive zip bombs and of parser-confusion attacks.",
 	 "Do not extract or load the archive.",
 	 "409"},
-	{"zip.prepended-data", "Data precedes the first zip member.",
-	 "The archive starts with bytes that belong to no member. Zip readers locate members from the end of "
-	 "the file and ignore such a prefix, which can hold another format's content (a polyglot).",
-	 "Check what the prefix contains (see other findings of this file); model writers do not prepend data.",
+	{"zip.prepended-data",
+	 "Data precedes the first zip member.",
+	 "The archive starts with bytes that belong to no member. Zip readers locate members from the "
+	 "end of the file and ignore such a prefix, which can hold another format's content (a "
+	 "polyglot).",
+	 "Check what the prefix contains (see other findings of this file); model writers do not "
+	 "prepend data.",
 	 "436"},
-	{"zip.appended-data", "Data follows the end of the zip archive.",
-	 "Bytes follow the end-of-central-directory record. Zip readers ignore them; they can carry a hidden "
-	 "payload or make the file valid as a second format.",
+	{"zip.appended-data",
+	 "Data follows the end of the zip archive.",
+	 "Bytes follow the end-of-central-directory record. Zip readers ignore them; they can carry a "
+	 "hidden payload or make the file valid as a second format.",
 	 "Check what the suffix contains; model writers do not append data.",
 	 "436"},
-	{"zip.unreferenced-data", "The zip archive contains bytes no member refers to.",
-	 "There are gaps between members that the central directory does not describe, for example a member "
-	 "removed from the directory but left in the file. Such data is invisible to ordinary readers but not "
-	 "to streaming ones.",
+	{"zip.unreferenced-data",
+	 "The zip archive contains bytes no member refers to.",
+	 "There are gaps between members that the central directory does not describe, for example a "
+	 "member removed from the directory but left in the file. Such data is invisible to ordinary "
+	 "readers but not to streaming ones.",
 	 "Treat the archive as crafted; do not load it.",
 	 "436"},
-	{"zip.path-traversal", "A zip member name escapes the extraction directory.",
-	 "A member name is absolute, contains '..' components or a drive letter. Extracting the archive with "
-	 "a naive tool writes outside the target directory (Zip Slip).",
+	{"zip.path-traversal",
+	 "A zip member name escapes the extraction directory.",
+	 "A member name is absolute, contains '..' components or a drive letter. Extracting the "
+	 "archive with a naive tool writes outside the target directory (Zip Slip).",
 	 "Do not extract the archive; legitimate model archives use relative names.",
 	 "22"},
+	/* ---- other archives (tar, 7z ... through libarchive) ---- */
+	{"archive.path-traversal",
+	 "An archive member name escapes the extraction directory.",
+	 "A member of a tar, 7z or similar archive has an absolute name or '..' components. Extracting "
+	 "it with a naive tool writes outside the target directory.",
+	 "Do not extract the archive; legitimate model archives use relative names.",
+	 "22"},
+	{"archive.link-traversal",
+	 "An archive link points outside the extraction directory.",
+	 "A symbolic or hard link member targets an absolute path or a path with '..' components. "
+	 "Extracting the archive creates a link through which later members or loaders reach files "
+	 "outside the target directory.",
+	 "Do not extract the archive; model archives do not need links that leave their directory.",
+	 "59"},
 	/* ---- torch ---- */
-	{"torchscript.code", "The file is a TorchScript archive that contains code.",
-	 "The archive carries TorchScript source (code/ entries). torch.jit.load compiles and runs that code, "
-	 "which can call operators with side effects such as file access. It is a program, not only weights.",
-	 "Load TorchScript only from trusted sources; prefer a weights-only format for untrusted models.",
+	{"torchscript.code",
+	 "The file is a TorchScript archive that contains code.",
+	 "The archive carries TorchScript source (code/ entries). torch.jit.load compiles and runs "
+	 "that code, which can call operators with side effects such as file access. It is a program, "
+	 "not only weights.",
+	 "Load TorchScript only from trusted sources; prefer a weights-only format for untrusted "
+	 "models.",
 	 "94"},
-	{"torch.legacy-layout", "The file uses the legacy (pre-1.6) torch.save layout.",
-	 "The file is a legacy torch.save stream: several concatenated pickles followed by raw storages. It is "
-	 "loaded entirely through pickle, so torch.load's weights_only protections are the only safeguard.",
+	{"torch.legacy-layout",
+	 "The file uses the legacy (pre-1.6) torch.save layout.",
+	 "The file is a legacy torch.save stream: several concatenated pickles followed by raw "
+	 "storages. It is loaded entirely through pickle, so torch.load's weights_only protections are "
+	 "the only safeguard.",
 	 "Prefer re-saving trusted models in the current zip layout or in safetensors.",
 	 NULL},
 	/* ---- format / file system ---- */
-	{"format.polyglot", "The file is valid as more than one format.",
+	{"format.polyglot",
+	 "The file is valid as more than one format.",
 	 "More than one reader recognised the same bytes with a strong signature. Different tools will "
 	 "interpret the file differently; a scanner may inspect one view while a loader uses another.",
 	 "Check which formats were recognised (evidence) and treat the file as crafted.",
 	 "436"},
-	{"fs.symlink", "A scanned path is a symbolic link.",
-	 "A symbolic link was met while scanning. What it points to can change between the scan and the load "
-	 "of the model.",
+	{"fs.symlink",
+	 "A scanned path is a symbolic link.",
+	 "A symbolic link was met while scanning. What it points to can change between the scan and "
+	 "the load of the model.",
 	 "Scan the link's target directly and load the model from the same, resolved path.",
 	 "59"},
-	{"fs.symlink-escape", "A symbolic link points outside the scanned tree.",
+	{"fs.symlink-escape",
+	 "A symbolic link points outside the scanned tree.",
 	 "A symbolic link inside the scanned directory resolves to a location outside of it. A model "
 	 "repository that links elsewhere can make a loader read files the scan did not cover.",
 	 "Remove the link or scan its target as well.",
 	 "59"},
 	/* ---- limits ---- */
-	{"limit.findings", "Too many distinct findings; the rest were dropped.",
-	 "The file produced more distinct findings than the max_findings limit allows. Findings after the "
-	 "limit were not recorded and the file is reported as not fully analysed.",
+	{"limit.findings",
+	 "Too many distinct findings; the rest were dropped.",
+	 "The file produced more distinct findings than the max_findings limit allows. Findings after "
+	 "the limit were not recorded and the file is reported as not fully analysed.",
 	 "Review the findings that were kept; raise --limit max_findings=N to see more.",
 	 NULL},
 };
+// clang-format on
 
 const lc_rule_info *lc_rule_lookup(const char *id)
 {

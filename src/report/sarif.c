@@ -16,7 +16,7 @@
 
 #include "report/report_util.h"
 
-#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+#define SARIF_SCHEMA    "https://json.schemastore.org/sarif-2.1.0.json"
 #define FINGERPRINT_KEY "laocoonFinding/v1"
 
 static const char *sarif_level(lc_severity sev)
@@ -205,11 +205,13 @@ static json_t *rule_obj(lc_jb *b, const rule_ref *r)
 		snprintf(buf, sizeof buf, "laocoon rule %s.", r->id);
 		lc_jset(b, o, "shortDescription", text_obj(b, buf));
 		snprintf(buf, sizeof buf,
-			 "Finding reported by the laocoon rule %s. The result message describes what was found.",
-			 r->id);
+		         "Finding reported by the laocoon rule %s. The result message describes what was "
+		         "found.",
+		         r->id);
 		lc_jset(b, o, "fullDescription", text_obj(b, buf));
-		lc_jset(b, o, "help", text_obj(b, "Read the result message and evidence; treat the file as "
-						   "untrusted until the finding is understood."));
+		lc_jset(b, o, "help",
+		        text_obj(b, "Read the result message and evidence; treat the file as "
+		                    "untrusted until the finding is understood."));
 	}
 	json_t *cfg = json_object();
 	lc_jset(b, cfg, "level", json_string(sarif_level(sev)));
@@ -247,13 +249,13 @@ static json_t *artifact_location(lc_jb *b, const lc_file_result *f, size_t index
 }
 
 static json_t *result_obj(lc_jb *b, const lc_file_result *f, size_t file_index, const lc_finding *x,
-			  long ruleidx)
+                          const char *rule, long ruleidx)
 {
 	json_t *o = json_object();
-	lc_jset(b, o, "ruleId", lc_jstr(b, x->rule));
+	lc_jset(b, o, "ruleId", lc_jstr(b, rule));
 	lc_jset(b, o, "ruleIndex", json_integer(ruleidx));
 	lc_jset(b, o, "level", json_string(sarif_level(x->severity)));
-	lc_jset(b, o, "message", text_obj(b, x->message && x->message[0] ? x->message : x->rule));
+	lc_jset(b, o, "message", text_obj(b, x->message && x->message[0] ? x->message : rule));
 
 	json_t *loc = json_object();
 	json_t *phys = json_object();
@@ -317,13 +319,15 @@ static json_t *notification_obj(lc_jb *b, const lc_file_result *f, size_t index)
 {
 	json_t *o = json_object();
 	lc_jset(b, o, "level", json_string(f->status == LC_STATUS_ERROR ? "error" : "warning"));
-	const char *why = f->error ? f->error : f->status == LC_STATUS_ERROR ? "analysis stopped early"
-									   : "not a format laocoon analyses";
+	const char *why = f->error                       ? f->error
+	                  : f->status == LC_STATUS_ERROR ? "analysis stopped early"
+	                                                 : "not a format laocoon analyses";
 	size_t n = strlen(f->path ? f->path : "") + strlen(why) + 64;
 	char *text = malloc(n);
 	if (text) {
-		snprintf(text, n, "%s: %s: %s", f->status == LC_STATUS_ERROR ? "not fully analysed" : "skipped",
-			 f->path ? f->path : "", why);
+		snprintf(text, n, "%s: %s: %s",
+		         f->status == LC_STATUS_ERROR ? "not fully analysed" : "skipped",
+		         f->path ? f->path : "", why);
 		lc_jset(b, o, "message", text_obj(b, text));
 	} else {
 		b->oom = 1;
@@ -361,12 +365,15 @@ int lc_report_sarif(FILE *out, const lc_result *res, lc_severity fail_on)
 		lc_jappend(&b, artifacts, artifact_obj(&b, f, i));
 		for (size_t j = 0; j < f->nfindings; j++) {
 			const lc_finding *x = &f->findings[j];
-			long ri = rule_index(&rs, x->rule ? x->rule : "unknown", x->severity);
+			/* A finding always has a rule; "unknown" keeps the log
+			 * valid if a reader ever forgets one. */
+			const char *rule = x->rule ? x->rule : "unknown";
+			long ri = rule_index(&rs, rule, x->severity);
 			if (ri < 0) {
 				b.oom = 1;
 				continue;
 			}
-			lc_jappend(&b, results, result_obj(&b, f, i, x, ri));
+			lc_jappend(&b, results, result_obj(&b, f, i, x, rule, ri));
 		}
 		if (lc_rep_file_incomplete(f))
 			lc_jappend(&b, notes, notification_obj(&b, f, i));
@@ -416,8 +423,8 @@ int lc_report_sarif(FILE *out, const lc_result *res, lc_severity fail_on)
 	lc_jset(&b, root, "runs", runs);
 
 	int rc = -1;
-	if (!b.oom && json_dumpf(root, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF && fflush(out) == 0 &&
-	    !ferror(out))
+	if (!b.oom && json_dumpf(root, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF &&
+	    fflush(out) == 0 && !ferror(out))
 		rc = 0;
 	json_decref(root);
 	return rc;

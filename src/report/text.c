@@ -101,7 +101,7 @@ static void put_finding(tw *w, const lc_finding *x)
 		fputc('\n', w->out);
 	} else if (x->has_offset) {
 		fprintf(w->out, "%sat offset %llu (0x%llx)\n", indent, (unsigned long long)x->offset,
-			(unsigned long long)x->offset);
+		        (unsigned long long)x->offset);
 	}
 	if (x->evidence) {
 		fprintf(w->out, "%sevidence: ", indent);
@@ -161,7 +161,7 @@ int lc_report_text(FILE *out, const lc_result *res, lc_severity fail_on, int col
 	if (res->nfiles)
 		fputc('\n', out);
 	fprintf(out, "%zu file%s (scanned %zu, errors %zu, skipped %zu); findings:", s.files,
-		s.files == 1 ? "" : "s", s.scanned, s.errors, s.skipped);
+	        s.files == 1 ? "" : "s", s.scanned, s.errors, s.skipped);
 	for (int sev = LC_SEV_CRITICAL; sev >= LC_SEV_INFO; sev--)
 		fprintf(out, " %zu %s%s", s.sev[sev], lc_severity_name((lc_severity)sev), sev ? "," : ";");
 	fputs(" verdict: ", out);

@@ -52,8 +52,8 @@ static void set_skipped(lc_file_result *f, const char *why, int binary)
 }
 
 static lc_finding *add_finding(lc_file_result *f, lc_severity sev, const char *rule, const char *msg,
-			       const char *evidence, const char *member, int has_offset, uint64_t offset,
-			       uint64_t count)
+                               const char *evidence, const char *member, int has_offset, uint64_t offset,
+                               uint64_t count)
 {
 	if (f->nfindings == f->capfindings) {
 		size_t ncap = f->capfindings ? f->capfindings * 2 : 4;
@@ -101,12 +101,13 @@ static void build_mixed(lc_result *r)
 	add_member(f, "archive/data.pkl", "pickle", 456);
 	add_member(f, "archive/version", "unknown", 2);
 	add_finding(f, LC_SEV_CRITICAL, "pickle.callable.dangerous", "call of os.system", "os.system('id')",
-		    "archive/data.pkl", 1, 57, 3);
+	            "archive/data.pkl", 1, 57, 3);
 	add_finding(f, LC_SEV_INFO, "pickle.trailing-data", "4 bytes after STOP", NULL, NULL, 1, 1200, 1);
 	add_finding(f, LC_SEV_LOW, "zip.appended-data", "data after the archive", NULL, NULL, 0, 0, 1);
 
 	f = add_file(r, "models/cut.pkl", "pickle", LC_STATUS_SCANNED);
-	add_finding(f, LC_SEV_MEDIUM, "pickle.class.unknown", "instance of foo.Bar", "foo.Bar", NULL, 1, 9, 1);
+	add_finding(f, LC_SEV_MEDIUM, "pickle.class.unknown", "instance of foo.Bar", "foo.Bar", NULL, 1, 9,
+	            1);
 	set_error(f, LC_E_LIMIT, "limit max_depth=16 levels reached", "max_depth");
 
 	f = add_file(r, "README.md", "unknown", LC_STATUS_SCANNED);
@@ -117,7 +118,8 @@ static void build_mixed(lc_result *r)
 
 enum { R_JSON, R_SARIF, R_TEXT };
 
-static char *render(int kind, const lc_result *r, const lc_limits *lim, lc_severity fail_on, int color, int *rc)
+static char *render(int kind, const lc_result *r, const lc_limits *lim, lc_severity fail_on, int color,
+                    int *rc)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -189,8 +191,9 @@ static void test_json_mixed(void)
 	CHECK(json_object_size(limits) == nlim);
 	for (size_t i = 0; i < nlim; i++) {
 		json_t *v = json_object_get(limits, t[i].name);
-		CHECK_MSG(json_is_integer(v) && (uint64_t)json_integer_value(v) == lc_limit_get(&lim, (lc_limit_id)i),
-			  "limit %s", t[i].name);
+		CHECK_MSG(json_is_integer(v) &&
+		                  (uint64_t)json_integer_value(v) == lc_limit_get(&lim, (lc_limit_id)i),
+		          "limit %s", t[i].name);
 	}
 	CHECK(jget_int(limits, "max_depth") == 5);
 
@@ -306,7 +309,8 @@ static void test_json_invalid_utf8(void)
 	 * surrogate; c0 af: overlong '/'; trailing e2 82: truncated sequence. */
 	const char *hostile = "bad\xff\xfe/na\xc3\xa9me\xed\xa0\x80-\xc0\xaf-\xe2\x82";
 	add_member(f, hostile, "pickle", 1);
-	add_finding(f, LC_SEV_HIGH, "pickle.import.dangerous", "import of \x01\x1b[2J", "ev\xf5\x80", hostile, 1, 3, 1);
+	add_finding(f, LC_SEV_HIGH, "pickle.import.dangerous", "import of \x01\x1b[2J", "ev\xf5\x80", hostile,
+	            1, 3, 1);
 	json_t *root = render_json(R_JSON, &r, NULL, LC_SEV_HIGH);
 	if (root) {
 		json_t *f0 = json_array_get(json_object_get(root, "files"), 0);
@@ -324,9 +328,10 @@ static void test_json_invalid_utf8(void)
 	/* Same log through SARIF: valid, and the member kept. */
 	root = render_json(R_SARIF, &r, NULL, LC_SEV_HIGH);
 	if (root) {
-		json_t *res = json_array_get(json_object_get(json_array_get(json_object_get(root, "runs"), 0), "results"), 0);
+		json_t *res = json_array_get(
+		        json_object_get(json_array_get(json_object_get(root, "runs"), 0), "results"), 0);
 		CHECK_STR(jget_str(json_object_get(res, "properties"), "member"),
-			  "bad\\xff\\xfe/na\xc3\xa9me\\xed\\xa0\\x80-\\xc0\\xaf-\\xe2\\x82");
+		          "bad\\xff\\xfe/na\xc3\xa9me\\xed\\xa0\\x80-\\xc0\\xaf-\\xe2\\x82");
 		json_decref(root);
 	}
 	lc_result_free(&r);
@@ -337,14 +342,14 @@ static void test_utf8_helper(void)
 	struct {
 		const char *in, *want;
 	} cases[] = {
-		{"plain", "plain"},
-		{"", ""},
-		{"\xf0\x9f\x90\x8d snake", "\xf0\x9f\x90\x8d snake"}, /* 4-byte sequence kept */
-		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},         /* above U+10FFFF */
-		{"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},                  /* overlong 3-byte */
-		{"a\x80z", "a\\x80z"},                                /* lone continuation */
-		{"\xc3", "\\xc3"},                                    /* truncated at end */
-		{"\xc3(", "\\xc3("},                                  /* bad continuation */
+	        {"plain", "plain"},
+	        {"", ""},
+	        {"\xf0\x9f\x90\x8d snake", "\xf0\x9f\x90\x8d snake"}, /* 4-byte sequence kept */
+	        {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},         /* above U+10FFFF */
+	        {"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},                  /* overlong 3-byte */
+	        {"a\x80z", "a\\x80z"},                                /* lone continuation */
+	        {"\xc3", "\\xc3"},                                    /* truncated at end */
+	        {"\xc3(", "\\xc3("},                                  /* bad continuation */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *got = lc_rep_utf8(cases[i].in);
@@ -358,54 +363,61 @@ static void test_utf8_helper(void)
 static void test_verdicts(void)
 {
 	struct {
-		int sev;           /* finding severity, -1 none */
-		int error_file;    /* add a file stopped by an error */
-		int binary_skip;   /* add an unrecognised binary file */
+		int sev;         /* finding severity, -1 none */
+		int error_file;  /* add a file stopped by an error */
+		int binary_skip; /* add an unrecognised binary file */
 		lc_severity fail_on;
 		const char *verdict;
 		int exit_code;
 	} cases[] = {
-		{-1, 0, 0, LC_SEV_HIGH, "clean", 0},
-		{LC_SEV_INFO, 0, 0, LC_SEV_HIGH, "clean", 0},
-		{LC_SEV_LOW, 0, 0, LC_SEV_HIGH, "suspicious", 0},
-		{LC_SEV_HIGH, 0, 0, LC_SEV_CRITICAL, "suspicious", 0},
-		{LC_SEV_HIGH, 0, 0, LC_SEV_HIGH, "malicious", 1},
-		{LC_SEV_LOW, 0, 0, LC_SEV_LOW, "malicious", 1},
-		{LC_SEV_MEDIUM, 1, 0, LC_SEV_HIGH, "incomplete", 2},
-		{LC_SEV_CRITICAL, 1, 0, LC_SEV_HIGH, "malicious", 1},
-		{-1, 0, 1, LC_SEV_HIGH, "incomplete", 2},
+	        {-1, 0, 0, LC_SEV_HIGH, "clean", 0},
+	        {LC_SEV_INFO, 0, 0, LC_SEV_HIGH, "clean", 0},
+	        {LC_SEV_LOW, 0, 0, LC_SEV_HIGH, "suspicious", 0},
+	        {LC_SEV_HIGH, 0, 0, LC_SEV_CRITICAL, "suspicious", 0},
+	        {LC_SEV_HIGH, 0, 0, LC_SEV_HIGH, "malicious", 1},
+	        {LC_SEV_LOW, 0, 0, LC_SEV_LOW, "malicious", 1},
+	        {LC_SEV_MEDIUM, 1, 0, LC_SEV_HIGH, "incomplete", 2},
+	        {LC_SEV_CRITICAL, 1, 0, LC_SEV_HIGH, "malicious", 1},
+	        {-1, 0, 1, LC_SEV_HIGH, "incomplete", 2},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		lc_result r = {0};
 		lc_file_result *f = add_file(&r, "a.pkl", "pickle", LC_STATUS_SCANNED);
 		if (cases[i].sev >= 0)
-			add_finding(f, (lc_severity)cases[i].sev, "pickle.callable.unknown", "m", NULL, NULL, 0, 0, 1);
+			add_finding(f, (lc_severity)cases[i].sev, "pickle.callable.unknown", "m", NULL, NULL,
+			            0, 0, 1);
 		if (cases[i].error_file)
-			set_error(add_file(&r, "b.pkl", "pickle", LC_STATUS_SCANNED), LC_E_TRUNCATED, "cut", NULL);
+			set_error(add_file(&r, "b.pkl", "pickle", LC_STATUS_SCANNED), LC_E_TRUNCATED, "cut",
+			          NULL);
 		if (cases[i].binary_skip)
-			set_skipped(add_file(&r, "c.bin", "unknown", LC_STATUS_SCANNED), "unrecognised binary", 1);
+			set_skipped(add_file(&r, "c.bin", "unknown", LC_STATUS_SCANNED),
+			            "unrecognised binary", 1);
 		/* The table must agree with the library's own exit code. */
 		CHECK_MSG(lc_result_exit_code(&r, cases[i].fail_on) == cases[i].exit_code, "case %zu", i);
 
 		json_t *root = render_json(R_JSON, &r, NULL, cases[i].fail_on);
 		if (root) {
 			json_t *s = json_object_get(root, "summary");
-			CHECK_MSG(jget_str(s, "verdict") && strcmp(jget_str(s, "verdict"), cases[i].verdict) == 0,
-				  "case %zu: json verdict %s", i, jget_str(s, "verdict"));
+			CHECK_MSG(jget_str(s, "verdict") &&
+			                  strcmp(jget_str(s, "verdict"), cases[i].verdict) == 0,
+			          "case %zu: json verdict %s", i, jget_str(s, "verdict"));
 			CHECK_MSG(jget_int(s, "exit_code") == cases[i].exit_code, "case %zu", i);
 			json_decref(root);
 		}
 		root = render_json(R_SARIF, &r, NULL, cases[i].fail_on);
 		if (root) {
 			json_t *inv = json_array_get(
-				json_object_get(json_array_get(json_object_get(root, "runs"), 0), "invocations"), 0);
+			        json_object_get(json_array_get(json_object_get(root, "runs"), 0),
+			                        "invocations"),
+			        0);
 			CHECK_MSG(jget_int(inv, "exitCode") == cases[i].exit_code, "case %zu", i);
 			CHECK_STR(jget_str(json_object_get(inv, "properties"), "verdict"), cases[i].verdict);
 			/* Unsuccessful exactly when some file was not fully analysed. */
 			int incomplete = cases[i].error_file || cases[i].binary_skip;
 			CHECK_MSG(json_is_boolean(json_object_get(inv, "executionSuccessful")) &&
-					  json_is_true(json_object_get(inv, "executionSuccessful")) == !incomplete,
-				  "case %zu", i);
+			                  json_is_true(json_object_get(inv, "executionSuccessful")) ==
+			                          !incomplete,
+			          "case %zu", i);
 			CHECK(json_array_size(json_object_get(inv, "toolExecutionNotifications")) ==
 			      (size_t)(cases[i].error_file + cases[i].binary_skip));
 			json_decref(root);
@@ -415,9 +427,10 @@ static void test_verdicts(void)
 		CHECK(rc == 0);
 		char want[128];
 		snprintf(want, sizeof want, "verdict: %s (fail-on %s, exit %d)\n", cases[i].verdict,
-			 lc_severity_name(cases[i].fail_on), cases[i].exit_code);
+		         lc_severity_name(cases[i].fail_on), cases[i].exit_code);
 		size_t tl = strlen(text), wl = strlen(want);
-		CHECK_MSG(tl >= wl && strcmp(text + tl - wl, want) == 0, "case %zu: text ends with %s", i, want);
+		CHECK_MSG(tl >= wl && strcmp(text + tl - wl, want) == 0, "case %zu: text ends with %s", i,
+		          want);
 		free(text);
 		lc_result_free(&r);
 	}
@@ -438,7 +451,7 @@ static void test_sarif_mixed(void)
 	lc_file_result *f = add_file(&r, "./sub dir/ü:x#1.pt", "pickle", LC_STATUS_SCANNED);
 	add_finding(f, LC_SEV_HIGH, "future.brand-new", "new kind of finding", NULL, NULL, 1, 0, 1);
 	add_finding(f, LC_SEV_CRITICAL, "pickle.callable.dangerous", "call of os.system", "os.system('id')",
-		    "archive/data.pkl", 1, 57, 1);
+	            "archive/data.pkl", 1, 57, 1);
 	f = add_file(&r, "/abs/a b.pkl", "pickle", LC_STATUS_SCANNED);
 	add_finding(f, LC_SEV_HIGH, "pickle.callable.unknown", "h", NULL, NULL, 0, 0, 1);
 	add_finding(f, LC_SEV_LOW, "pickle.callable.unknown", "l", NULL, NULL, 0, 0, 1);
@@ -455,7 +468,8 @@ static void test_sarif_mixed(void)
 	json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
 	CHECK_STR(jget_str(driver, "name"), "laocoon");
 	CHECK_STR(jget_str(driver, "version"), LAOCOON_VERSION);
-	CHECK(jget_str(driver, "informationUri") && strncmp(jget_str(driver, "informationUri"), "https://", 8) == 0);
+	CHECK(jget_str(driver, "informationUri") &&
+	      strncmp(jget_str(driver, "informationUri"), "https://", 8) == 0);
 
 	/* rules[]: unique ids; every result's ruleIndex points at its rule. */
 	json_t *rules = json_object_get(driver, "rules");
@@ -467,7 +481,8 @@ static void test_sarif_mixed(void)
 	CHECK(json_array_size(rules) == 6);
 	for (size_t i = 0; i < json_array_size(rules); i++)
 		for (size_t j = i + 1; j < json_array_size(rules); j++)
-			CHECK(strcmp(jget_str(json_array_get(rules, i), "id"), jget_str(json_array_get(rules, j), "id")) != 0);
+			CHECK(strcmp(jget_str(json_array_get(rules, i), "id"),
+			             jget_str(json_array_get(rules, j), "id")) != 0);
 	size_t k = 0;
 	for (size_t i = 0; i < r.nfiles; i++) {
 		for (size_t j = 0; j < r.files[i].nfindings; j++, k++) {
@@ -478,12 +493,14 @@ static void test_sarif_mixed(void)
 			CHECK(ri >= 0 && (size_t)ri < json_array_size(rules));
 			CHECK_STR(jget_str(json_array_get(rules, (size_t)ri), "id"), x->rule);
 			const char *want = x->severity >= LC_SEV_HIGH     ? "error"
-					   : x->severity == LC_SEV_MEDIUM ? "warning"
-									  : "note";
+			                   : x->severity == LC_SEV_MEDIUM ? "warning"
+			                                                  : "note";
 			CHECK_STR(jget_str(res, "level"), want);
-			CHECK_STR(jget_str(json_object_get(res, "properties"), "severity"), lc_severity_name(x->severity));
+			CHECK_STR(jget_str(json_object_get(res, "properties"), "severity"),
+			          lc_severity_name(x->severity));
 			CHECK(jget_int(json_object_get(res, "properties"), "count") == (long long)x->count);
-			json_t *phys = json_object_get(json_array_get(json_object_get(res, "locations"), 0), "physicalLocation");
+			json_t *phys = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+			                               "physicalLocation");
 			CHECK(jget_int(json_object_get(phys, "artifactLocation"), "index") == (long long)i);
 			/* A region only where the offset is an offset of the file itself. */
 			json_t *region = json_object_get(phys, "region");
@@ -491,7 +508,8 @@ static void test_sarif_mixed(void)
 				CHECK(jget_int(region, "byteOffset") == (long long)x->offset);
 			else
 				CHECK(region == NULL);
-			const char *fp = jget_str(json_object_get(res, "partialFingerprints"), "laocoonFinding/v1");
+			const char *fp =
+			        jget_str(json_object_get(res, "partialFingerprints"), "laocoonFinding/v1");
 			CHECK(fp && strlen(fp) == 16 && strspn(fp, "0123456789abcdef") == 16);
 		}
 	}
@@ -499,8 +517,9 @@ static void test_sarif_mixed(void)
 	/* The member finding of the first file. */
 	json_t *res0 = json_array_get(results, 0);
 	json_t *loc0 = json_array_get(json_object_get(res0, "locations"), 0);
-	CHECK_STR(jget_str(json_array_get(json_object_get(loc0, "logicalLocations"), 0), "fullyQualifiedName"),
-		  "archive/data.pkl");
+	CHECK_STR(
+	        jget_str(json_array_get(json_object_get(loc0, "logicalLocations"), 0), "fullyQualifiedName"),
+	        "archive/data.pkl");
 	CHECK_STR(jget_str(json_object_get(res0, "properties"), "member"), "archive/data.pkl");
 	CHECK(jget_int(json_object_get(res0, "properties"), "memberOffset") == 57);
 	CHECK_STR(jget_str(json_object_get(res0, "properties"), "evidence"), "os.system('id')");
@@ -509,10 +528,11 @@ static void test_sarif_mixed(void)
 	json_t *res_dup = json_array_get(results, 5);
 	CHECK_STR(jget_str(res_dup, "ruleId"), "pickle.callable.dangerous");
 	CHECK_STR(jget_str(json_object_get(res0, "partialFingerprints"), "laocoonFinding/v1"),
-		  jget_str(json_object_get(res_dup, "partialFingerprints"), "laocoonFinding/v1"));
+	          jget_str(json_object_get(res_dup, "partialFingerprints"), "laocoonFinding/v1"));
 	/* Different findings: different fingerprints. */
 	CHECK(strcmp(jget_str(json_object_get(res0, "partialFingerprints"), "laocoonFinding/v1"),
-		     jget_str(json_object_get(json_array_get(results, 1), "partialFingerprints"), "laocoonFinding/v1")) != 0);
+	             jget_str(json_object_get(json_array_get(results, 1), "partialFingerprints"),
+	                      "laocoonFinding/v1")) != 0);
 
 	/* Rule metadata: known rule from the table, unknown one generic. */
 	json_t *r0 = json_array_get(rules, 0);
@@ -562,7 +582,7 @@ static void test_sarif_mixed(void)
 	json_t *arts = json_object_get(run, "artifacts");
 	CHECK(json_array_size(arts) == r.nfiles);
 	const char *uris[] = {"models/evil.pt", "models/cut.pkl", "README.md", "sub%20dir/%C3%BC%3Ax%231.pt",
-			      "file:///abs/a%20b.pkl"};
+	                      "file:///abs/a%20b.pkl"};
 	for (size_t i = 0; i < 5; i++) {
 		json_t *a = json_array_get(arts, i);
 		CHECK_STR(jget_str(json_object_get(a, "location"), "uri"), uris[i]);
@@ -581,8 +601,9 @@ static void test_sarif_mixed(void)
 	CHECK(nt && strstr(nt, "models/cut.pkl") && strstr(nt, "limit max_depth=16 levels reached"));
 	CHECK_STR(jget_str(json_object_get(n0, "properties"), "errorCode"), "limit");
 	CHECK_STR(jget_str(json_object_get(n0, "properties"), "limit"), "max_depth");
-	json_t *nloc = json_object_get(json_object_get(json_array_get(json_object_get(n0, "locations"), 0), "physicalLocation"),
-				       "artifactLocation");
+	json_t *nloc = json_object_get(
+	        json_object_get(json_array_get(json_object_get(n0, "locations"), 0), "physicalLocation"),
+	        "artifactLocation");
 	CHECK_STR(jget_str(nloc, "uri"), "models/cut.pkl");
 	CHECK(jget_int(nloc, "index") == 1);
 
@@ -598,12 +619,43 @@ static void test_sarif_clean(void)
 	if (!root)
 		return;
 	json_t *run = sarif_run(root);
-	CHECK(json_is_array(json_object_get(run, "results")) && json_array_size(json_object_get(run, "results")) == 0);
-	CHECK(json_array_size(json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules")) == 0);
+	CHECK(json_is_array(json_object_get(run, "results")) &&
+	      json_array_size(json_object_get(run, "results")) == 0);
+	CHECK(json_array_size(json_object_get(json_object_get(json_object_get(run, "tool"), "driver"),
+	                                      "rules")) == 0);
 	json_t *inv = json_array_get(json_object_get(run, "invocations"), 0);
 	CHECK(json_is_true(json_object_get(inv, "executionSuccessful")));
 	CHECK(jget_int(inv, "exitCode") == 0);
 	json_decref(root);
+	lc_result_free(&r);
+}
+
+/* A finding without a rule id (a reader bug) must not break either log. */
+static void test_missing_rule(void)
+{
+	lc_result r = {0};
+	lc_file_result *f = add_file(&r, "a.pkl", "pickle", LC_STATUS_SCANNED);
+	add_finding(f, LC_SEV_MEDIUM, NULL, "", NULL, NULL, 0, 0, 1);
+	json_t *root = render_json(R_SARIF, &r, NULL, LC_SEV_HIGH);
+	if (root) {
+		json_t *run = sarif_run(root);
+		json_t *res = json_array_get(json_object_get(run, "results"), 0);
+		CHECK_STR(jget_str(res, "ruleId"), "unknown");
+		CHECK(jget_int(res, "ruleIndex") == 0);
+		/* SARIF requires a non-empty message: the rule id stands in. */
+		CHECK_STR(jget_str(json_object_get(res, "message"), "text"), "unknown");
+		json_t *rules =
+		        json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+		CHECK_STR(jget_str(json_array_get(rules, 0), "id"), "unknown");
+		json_decref(root);
+	}
+	root = render_json(R_JSON, &r, NULL, LC_SEV_HIGH);
+	if (root) {
+		json_t *x = json_array_get(
+		        json_object_get(json_array_get(json_object_get(root, "files"), 0), "findings"), 0);
+		CHECK_STR(jget_str(x, "rule"), "unknown");
+		json_decref(root);
+	}
 	lc_result_free(&r);
 }
 
@@ -613,8 +665,8 @@ static void test_sarif_clean(void)
  * newlines that end lines and, with colour, our own SGR sequences. */
 static int text_is_safe(const char *s, int color)
 {
-	static const char *const ours[] = {"\033[0m", "\033[1;31m", "\033[31m", "\033[33m", "\033[36m",
-					   "\033[2m", "\033[32m", "\033[1;35m"};
+	static const char *const ours[] = {"\033[0m",  "\033[1;31m", "\033[31m", "\033[33m",
+	                                   "\033[36m", "\033[2m",    "\033[32m", "\033[1;35m"};
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
 		if (c == 0x1b) {
@@ -646,8 +698,8 @@ static void test_text(void)
 	/* Hostile strings: ESC sequence in the path, BEL and C1 CSI in the member,
 	 * newline and an RTL override in the evidence, invalid UTF-8 in the message. */
 	lc_file_result *f = add_file(&r, "x\033[31mred\033[0m.pkl", "pickle", LC_STATUS_SCANNED);
-	add_finding(f, LC_SEV_HIGH, "pickle.import.dangerous", "bad \xff byte", "line1\nline2\xe2\x80\xaegnp.exe",
-		    "m\a\xc2\x9bz", 1, 0x10, 1);
+	add_finding(f, LC_SEV_HIGH, "pickle.import.dangerous", "bad \xff byte",
+	            "line1\nline2\xe2\x80\xaegnp.exe", "m\a\xc2\x9bz", 1, 0x10, 1);
 
 	int rc = -1;
 	char *out = render(R_TEXT, &r, NULL, LC_SEV_HIGH, 0, &rc);
@@ -656,15 +708,18 @@ static void test_text(void)
 	CHECK(strchr(out, '\033') == NULL);
 	/* Per-file verdict lines. */
 	CHECK(strstr(out, "CRITICAL  models/evil.pt  [pytorch-zip]\n") == out);
-	CHECK(strstr(out, "\nERROR     models/cut.pkl  [pickle]: limit max_depth=16 levels reached\n") != NULL);
+	CHECK(strstr(out, "\nERROR     models/cut.pkl  [pickle]: limit max_depth=16 levels reached\n") !=
+	      NULL);
 	CHECK(strstr(out, "\nskipped   README.md: not a model file\n") != NULL);
 	/* Findings: severity, rule, message, location forms, evidence, count. */
 	CHECK(strstr(out, "\n  CRITICAL  pickle.callable.dangerous  call of os.system\n"
-			  "            at archive/data.pkl+0x39\n"
-			  "            evidence: os.system('id')\n"
-			  "            count: 3\n") != NULL);
+	                  "            at archive/data.pkl+0x39\n"
+	                  "            evidence: os.system('id')\n"
+	                  "            count: 3\n") != NULL);
 	CHECK(strstr(out, "            at offset 1200 (0x4b0)\n") != NULL);
-	CHECK(strstr(out, "  LOW       zip.appended-data  data after the archive\nERROR     models/cut.pkl") != NULL);
+	CHECK(strstr(out,
+	             "  LOW       zip.appended-data  data after the archive\nERROR     models/cut.pkl") !=
+	      NULL);
 	/* "count" only when a finding was folded. */
 	CHECK(strstr(out, "count: 1") == NULL);
 	/* The error file's finding is still shown. */
@@ -675,8 +730,9 @@ static void test_text(void)
 	CHECK(strstr(out, "evidence: line1\\nline2\\u202egnp.exe\n") != NULL);
 	CHECK(strstr(out, "pickle.import.dangerous  bad \\xff byte\n") != NULL);
 	/* Summary last. */
-	CHECK(strstr(out, "\n\n4 files (scanned 2, errors 1, skipped 1); findings: 1 CRITICAL, 1 HIGH, 1 MEDIUM, "
-			  "1 LOW, 1 INFO; verdict: malicious (fail-on HIGH, exit 1)\n") != NULL);
+	CHECK(strstr(out,
+	             "\n\n4 files (scanned 2, errors 1, skipped 1); findings: 1 CRITICAL, 1 HIGH, 1 MEDIUM, "
+	             "1 LOW, 1 INFO; verdict: malicious (fail-on HIGH, exit 1)\n") != NULL);
 	free(out);
 
 	out = render(R_TEXT, &r, NULL, LC_SEV_HIGH, 1, &rc);
@@ -694,8 +750,9 @@ static void test_text(void)
 	lc_result c = {0};
 	add_file(&c, "ok.pkl", "pickle", LC_STATUS_SCANNED);
 	out = render(R_TEXT, &c, NULL, LC_SEV_HIGH, 0, &rc);
-	CHECK_STR(out, "clean     ok.pkl  [pickle]\n\n1 file (scanned 1, errors 0, skipped 0); findings: 0 CRITICAL, "
-		       "0 HIGH, 0 MEDIUM, 0 LOW, 0 INFO; verdict: clean (fail-on HIGH, exit 0)\n");
+	CHECK_STR(out, "clean     ok.pkl  [pickle]\n\n1 file (scanned 1, errors 0, skipped 0); findings: 0 "
+	               "CRITICAL, "
+	               "0 HIGH, 0 MEDIUM, 0 LOW, 0 INFO; verdict: clean (fail-on HIGH, exit 0)\n");
 	free(out);
 	lc_result_free(&c);
 	out = render(R_TEXT, &c, NULL, LC_SEV_HIGH, 0, &rc);
@@ -707,14 +764,19 @@ static void test_text(void)
 
 static void test_rule_table(void)
 {
-	static const char *const required[] = {
-		"pickle.callable.dangerous", "pickle.import.dangerous", "pickle.callable.unknown",
-		"pickle.callable.unresolved", "pickle.module.overwrite", "pickle.nested-loader",
-		"pickle.class.unknown", "pickle.import.unknown", "pickle.trailing-data", "pickle.ext-code",
-		"pickle.code-object", "zip.crc-mismatch", "zip.encryption-flag", "zip.name-mismatch",
-		"zip.duplicate-name", "zip.overlap", "zip.prepended-data", "zip.appended-data",
-		"zip.unreferenced-data", "zip.path-traversal", "torchscript.code", "torch.legacy-layout",
-		"format.polyglot", "fs.symlink", "fs.symlink-escape", "limit.findings"};
+	static const char *const required[] = {"pickle.callable.dangerous", "pickle.import.dangerous",
+	                                       "pickle.callable.unknown",   "pickle.callable.unresolved",
+	                                       "pickle.module.overwrite",   "pickle.nested-loader",
+	                                       "pickle.class.unknown",      "pickle.import.unknown",
+	                                       "pickle.trailing-data",      "pickle.ext-code",
+	                                       "pickle.code-object",        "zip.crc-mismatch",
+	                                       "zip.encryption-flag",       "zip.name-mismatch",
+	                                       "zip.duplicate-name",        "zip.overlap",
+	                                       "zip.prepended-data",        "zip.appended-data",
+	                                       "zip.unreferenced-data",     "zip.path-traversal",
+	                                       "torchscript.code",          "torch.legacy-layout",
+	                                       "format.polyglot",           "fs.symlink",
+	                                       "fs.symlink-escape",         "limit.findings"};
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		CHECK_MSG(lc_rule_lookup(required[i]) != NULL, "no description for %s", required[i]);
 	size_t n = 0;
@@ -723,8 +785,8 @@ static void test_rule_table(void)
 		/* Descriptions are sentences (SARIF consumers show them as such). */
 		size_t sl = strlen(t[i].short_desc), fl = strlen(t[i].full_desc), hl = strlen(t[i].help);
 		CHECK_MSG(sl && t[i].short_desc[sl - 1] == '.' && fl && t[i].full_desc[fl - 1] == '.' && hl &&
-				  t[i].help[hl - 1] == '.',
-			  "rule %s", t[i].id);
+		                  t[i].help[hl - 1] == '.',
+		          "rule %s", t[i].id);
 		for (size_t j = i + 1; j < n; j++)
 			CHECK_MSG(strcmp(t[i].id, t[j].id) != 0, "duplicate rule %s", t[i].id);
 	}
@@ -762,6 +824,7 @@ int main(void)
 	RUN(test_verdicts);
 	RUN(test_sarif_mixed);
 	RUN(test_sarif_clean);
+	RUN(test_missing_rule);
 	RUN(test_text);
 	RUN(test_rule_table);
 	RUN(test_io_error);
