@@ -46,6 +46,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The SARIF checks also validate against the JSON schema with python's
+# jsonschema: PATH's python3 may already have it; else Debian's package.
+if ! python3 -c 'import jsonschema' 2>/dev/null && ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-jsonschema >/dev/null ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-jsonschema >/dev/null; }
+	else
+		echo "install-deps: python3-jsonschema missing (apt-get install python3-jsonschema)" >&2
+		exit 1
+	fi
+fi
+
 # The SARIF validator (Microsoft's Sarif.Multitool) from the npm registry,
 # pinned by tools/node/package-lock.json.
 if [ -f tools/node/package.json ]; then

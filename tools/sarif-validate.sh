@@ -24,7 +24,15 @@ if [ ! -f "$tool" ] || [ ! -f "$schema" ]; then
 fi
 # npm install --ignore-scripts skips the package's postinstall chmod.
 [ -x "$tool" ] || chmod u+x "$tool" 2>/dev/null
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
+# The first python3 that has jsonschema: PATH's, else Debian's (python3-jsonschema).
+py=""
+for cand in python3 /usr/bin/python3; do
+	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import jsonschema' 2>/dev/null; then
+		py=$cand
+		break
+	fi
+done
+if [ -z "$py" ]; then
 	echo "sarif-validate: python3 module jsonschema missing; run tools/install-deps.sh" >&2
 	exit 3
 fi
@@ -52,7 +60,7 @@ while IFS=$'\t' read -r file msg; do
 	[ -n "$file" ] || continue
 	echo "$file: error: multitool: $msg"
 	bad["$file"]=1
-done < <(python3 - "$tmp/mt.sarif" "$@" <<'EOF'
+done < <("$py" - "$tmp/mt.sarif" "$@" <<'EOF'
 import json, os, sys, urllib.parse
 log = json.load(open(sys.argv[1]))
 inputs = {os.path.realpath(p): p for p in sys.argv[2:]}
@@ -71,7 +79,7 @@ for run in log.get("runs", []):
         print(f"{name}\t{res.get('ruleId')}: {text}".replace("\n", " "))
 EOF
 )
-python3 "$here/sarif_check.py" "$schema" "$@" >"$tmp/check.out" 2>&1
+"$py" "$here/sarif_check.py" "$schema" "$@" >"$tmp/check.out" 2>&1
 rc=$?
 if [ $rc -ge 2 ]; then
 	cat "$tmp/check.out" >&2

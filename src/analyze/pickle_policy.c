@@ -206,6 +206,7 @@ static const deny_row deny_table[] = {
 	{"uuid", "_popen", LC_PR_CALLABLE, 0, R_EXEC},
 	{"webbrowser", NULL, LC_PR_CALLABLE, 0, R_EXEC},
 	{"pydoc", NULL, LC_PR_CALLABLE, 0, R_IMPORT},
+	{"pydoc", "locate", LC_PR_CALLABLE, LC_PSP_IMPORT, R_IMPORT},
 	{"_pyrepl", NULL, LC_PR_CALLABLE, 0, R_EXEC},
 	{"venv", NULL, LC_PR_CALLABLE, 0, R_EXEC},
 	{"ensurepip", NULL, LC_PR_CALLABLE, 0, R_EXEC},
@@ -277,6 +278,7 @@ static const deny_row deny_table[] = {
 	{"importlib", "import_module", LC_PR_CALLABLE, LC_PSP_IMPORT, R_IMPORT},
 	{"imp", NULL, LC_PR_CALLABLE, 0, R_IMPORT},
 	{"pkgutil", NULL, LC_PR_CALLABLE, 0, R_IMPORT},
+	{"pkgutil", "resolve_name", LC_PR_CALLABLE, LC_PSP_IMPORT, R_IMPORT},
 	{"zipimport", NULL, LC_PR_CALLABLE, 0, R_IMPORT},
 	{"modulefinder", NULL, LC_PR_CALLABLE, 0, R_IMPORT},
 	{"types", NULL, LC_PR_CALLABLE, 0, R_BUILD_CODE},
@@ -350,7 +352,8 @@ static const deny_row deny_table[] = {
 	{"cPickle", "loads", LC_PR_NESTED, LC_PSP_NESTED_LOADER, R_NESTED},
 	{"pickletools", NULL, LC_PR_NESTED, 0, R_NESTED},
 	{"shelve", NULL, LC_PR_NESTED, 0, R_NESTED},
-	{"dill", NULL, LC_PR_NESTED, 0, R_NESTED},
+	{"dill", NULL, LC_PR_CODE, 0, R_BUILD_CODE},
+	{"dill", "load", LC_PR_NESTED, 0, R_NESTED},
 	{"dill", "loads", LC_PR_NESTED, LC_PSP_NESTED_LOADER, R_NESTED},
 	{"dill._dill", "loads", LC_PR_NESTED, LC_PSP_NESTED_LOADER, R_NESTED},
 	{"dill._dill", "_create_code", LC_PR_CODE, 0, R_BUILD_CODE},
@@ -358,15 +361,16 @@ static const deny_row deny_table[] = {
 	{"dill._dill", "_create_lambda", LC_PR_CODE, 0, R_BUILD_CODE},
 	{"dill._dill", "_load_type", LC_PR_CODE, 0, R_BUILD_CODE},
 	{"dill._dill", "_import_module", LC_PR_CALLABLE, LC_PSP_IMPORT, R_IMPORT},
-	{"cloudpickle", NULL, LC_PR_NESTED, 0, R_NESTED},
+	{"cloudpickle", NULL, LC_PR_CODE, 0, R_BUILD_CODE},
+	{"cloudpickle", "load", LC_PR_NESTED, 0, R_NESTED},
 	{"cloudpickle", "loads", LC_PR_NESTED, LC_PSP_NESTED_LOADER, R_NESTED},
 	{"cloudpickle.cloudpickle", "_make_function", LC_PR_CODE, 0, R_BUILD_CODE},
-	{"cloudpickle.cloudpickle", "_builtin_type", LC_PR_CODE, 0, R_BUILD_CODE},
+	{"cloudpickle.cloudpickle", "_builtin_type", LC_PR_CODE, LC_PSP_TYPES_ATTR, R_BUILD_CODE},
 	{"cloudpickle.cloudpickle", "_make_skel_func", LC_PR_CODE, 0, R_BUILD_CODE},
 	{"cloudpickle.cloudpickle", "_fill_function", LC_PR_CODE, 0, R_BUILD_CODE},
 	{"cloudpickle.cloudpickle", "subimport", LC_PR_CALLABLE, LC_PSP_IMPORT, R_IMPORT},
 	{"cloudpickle.cloudpickle_fast", "_make_function", LC_PR_CODE, 0, R_BUILD_CODE},
-	{"cloudpickle.cloudpickle_fast", "_builtin_type", LC_PR_CODE, 0, R_BUILD_CODE},
+	{"cloudpickle.cloudpickle_fast", "_builtin_type", LC_PR_CODE, LC_PSP_TYPES_ATTR, R_BUILD_CODE},
 	{"joblib", "load", LC_PR_NESTED, 0, R_NESTED},
 	{"joblib.numpy_pickle", "load", LC_PR_NESTED, 0, R_NESTED},
 	{"joblib.numpy_pickle", "_unpickle", LC_PR_NESTED, 0, R_NESTED},
@@ -772,9 +776,11 @@ void lc_pickle_classify(const char *module, const char *qualname, unsigned ctx_f
 			}
 		}
 	}
-	/* torch.FloatStorage, torch.cuda.HalfStorage ... (plain classes) */
-	if ((strcmp(module, "torch") == 0 || strcmp(module, "torch.cuda") == 0) && ql > 7 &&
-	    strcmp(qualname + ql - 7, "Storage") == 0 && strchr(qualname, '.') == NULL) {
+	/* torch.FloatStorage, torch.cuda.HalfStorage, torch.FloatTensor (the
+	 * legacy tar format's tensor types) ...: plain classes */
+	if ((strcmp(module, "torch") == 0 || strcmp(module, "torch.cuda") == 0) && strchr(qualname, '.') == NULL &&
+	    ((ql > 7 && strcmp(qualname + ql - 7, "Storage") == 0) ||
+	     (ql > 6 && strcmp(qualname + ql - 6, "Tensor") == 0))) {
 		out->verdict = LC_PV_ALLOWED;
 		return;
 	}

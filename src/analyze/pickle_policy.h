@@ -30,7 +30,8 @@ typedef enum lc_pverdict {
 enum lc_pspecial {
 	LC_PSP_NONE = 0,
 	LC_PSP_GETATTR,          /* builtins.getattr(obj, 'name'[, default]) -> obj.name */
-	LC_PSP_IMPORT,           /* builtins.__import__('m') / importlib.import_module('m') -> module m */
+	LC_PSP_IMPORT,           /* __import__('m'), import_module('m'), pydoc.locate('m.x'),
+				  * pkgutil.resolve_name('m:x') -> the object m.x */
 	LC_PSP_CODECS_ENCODE,    /* _codecs.encode(str, 'latin1') -> bytes */
 	LC_PSP_BYTES,            /* builtins.bytes / bytearray (b) -> same bytes */
 	LC_PSP_B64DECODE,        /* base64.b64decode(s) -> bytes */
@@ -44,6 +45,7 @@ enum lc_pspecial {
 	LC_PSP_APPLY,            /* calls its first argument (torch._tensor._rebuild_from_type_v2 ...) */
 	LC_PSP_ATTRGETTER,       /* operator.attrgetter('n')(obj) -> obj.n */
 	LC_PSP_METHODCALLER,     /* operator.methodcaller('n', ...)(obj) -> obj.n(...) */
+	LC_PSP_TYPES_ATTR,       /* cloudpickle _builtin_type('CodeType') -> types.CodeType */
 };
 
 /* Rule used when a DANGEROUS callable is called. */

@@ -93,7 +93,10 @@ static lc_err walk_dir(const lc_limits *lim, const char *root, walk_list *out, c
 				status = LC_E_LIMIT;
 				break;
 			}
-			char *child = lc_strdup_printf("%s/%s", fr.path, de->d_name);
+			size_t plen = strlen(fr.path);
+			/* "dir/" given on the command line: no doubled slash. */
+			char *child = lc_strdup_printf("%s%s%s", fr.path,
+						       plen && fr.path[plen - 1] == '/' ? "" : "/", de->d_name);
 			struct stat st;
 			if (!child || lstat(child, &st) != 0) {
 				list_add(out, child, 0);

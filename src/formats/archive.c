@@ -13,12 +13,11 @@
  * lc_scan_child.  Uncompressed tar members are passed zero-copy when
  * libarchive hands back a pointer into our view.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/lc.h"
+#include "formats/archive_dl.h"
 #include "formats/torch.h"
 
 enum kind { K_NONE, K_GZIP, K_BZIP2, K_XZ, K_ZSTD, K_LZ4, K_7Z, K_TAR };
@@ -319,6 +318,9 @@ lc_err lc_parse_archive(lc_ctx *ctx, const uint8_t *data, size_t len)
 	lc_set_format(ctx, KIND_NAME[a.kind]);
 	bool stream = a.kind != K_7Z && a.kind != K_TAR;
 
+	const char *why = NULL;
+	if (!lc_libarchive_get(&why))
+		return lc_fail(ctx, LC_E_UNSUPPORTED, 0, "%s cannot be inspected: %s", KIND_NAME[a.kind], why);
 	struct archive *ar = archive_read_new();
 	if (!ar)
 		return lc_fail(ctx, LC_E_NOMEM, LC_NO_OFFSET, "out of memory (libarchive)");

@@ -130,7 +130,8 @@ static size_t walk_storages(lc_ctx *ctx, const uint8_t *d, size_t n, size_t off,
 			       "storage layout cannot be checked");
 		return 0;
 	}
-	qsort(main->storages, main->nstorages, sizeof *main->storages, cmp_ref);
+	if (main->nstorages > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(main->storages, main->nstorages, sizeof *main->storages, cmp_ref);
 	if (keys->ntop_strings != main->nstorages)
 		lc_finding_add(ctx, LC_SEV_LOW, "torch.legacy-layout", off, "count", NULL,
 			       "legacy torch file lists %zu storage keys but its object references %zu storages",
