@@ -13,7 +13,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := zlib jansson
+PKGS    := zlib jansson yaml-0.1
 # libarchive is opened with dlopen on first use (src/formats/archive_dl.h):
 # only its headers are needed at build time.
 PKG_AR_CFLAGS = $(shell pkg-config --cflags libarchive 2>/dev/null)
@@ -42,8 +42,8 @@ CLI_OBJ  := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GOLDEN   := $(BUILD)/tests/golden_runner
-REPLAY   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_replay_%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+REPLAY   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_replay_%)
 BENCH_GEN := $(BUILD)/bench/bench_gen
 
 .PHONY: all deps demo check check-san test fuzz bench clean format lint

@@ -761,8 +761,24 @@ void lc_pickle_classify(const char *module, const char *qualname, unsigned ctx_f
 		out->match_name = hit->name;
 		return;
 	}
+	/* Exact pairs, compared as the dotted path they name: getattr(torch,
+	 * '_utils') then '_rebuild_tensor' reaches the same object as
+	 * ('torch._utils', '_rebuild_tensor'). */
 	for (i = 0; i < NELEM(allow_table); i++) {
-		if (strcmp(module, allow_table[i].mod) == 0 && strcmp(qualname, allow_table[i].name) == 0) {
+		size_t am = strlen(allow_table[i].mod);
+		int same = strcmp(module, allow_table[i].mod) == 0 && strcmp(qualname, allow_table[i].name) == 0;
+		if (!same && ql > 0 && ml + 1 + ql == am + 1 + strlen(allow_table[i].name)) {
+			/* compare "module.qualname" with "mod.name" without building it */
+			const char *a = allow_table[i].mod, *b = allow_table[i].name;
+			size_t j, tot = ml + 1 + ql;
+			same = 1;
+			for (j = 0; j < tot && same; j++) {
+				char x = j < ml ? module[j] : j == ml ? '.' : qualname[j - ml - 1];
+				char y = j < am ? a[j] : j == am ? '.' : b[j - am - 1];
+				same = x == y;
+			}
+		}
+		if (same) {
 			out->verdict = LC_PV_ALLOWED;
 			out->special = allow_table[i].special;
 			return;

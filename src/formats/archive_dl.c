@@ -22,8 +22,8 @@ static void load(void)
 	/* dlsym returns void *; POSIX guarantees it converts to a function
 	 * pointer, written through the object's address to keep ISO C quiet. */
 #define LC_AR_LOAD(ret, name, params)                                                                    \
-	*(void **)(&table.name) = dlsym(h, #name);                                                       \
-	if (!table.name) {                                                                               \
+	*(void **)(&table.fn_##name) = dlsym(h, #name);                                                  \
+	if (!table.fn_##name) {                                                                             \
 		load_error = "libarchive lacks " #name;                                                  \
 		return;                                                                                  \
 	}

@@ -40,7 +40,7 @@
 	X(const char *, archive_entry_symlink, (struct archive_entry *))
 
 typedef struct lc_libarchive {
-#define LC_AR_FIELD(ret, name, params) ret(*name) params;
+#define LC_AR_FIELD(ret, name, params) ret(*fn_##name) params;
 	LC_AR_FUNCTIONS(LC_AR_FIELD)
 #undef LC_AR_FIELD
 } lc_libarchive;
@@ -53,27 +53,27 @@ const lc_libarchive *lc_libarchive_loaded(void);
 
 #ifndef LC_ARCHIVE_DL_IMPL
 /* Route every call through the loaded table. */
-#define archive_read_new() (lc_libarchive_loaded()->archive_read_new())
-#define archive_read_free(a) (lc_libarchive_loaded()->archive_read_free(a))
-#define archive_read_support_filter_bzip2(a) (lc_libarchive_loaded()->archive_read_support_filter_bzip2(a))
-#define archive_read_support_filter_gzip(a) (lc_libarchive_loaded()->archive_read_support_filter_gzip(a))
-#define archive_read_support_filter_lz4(a) (lc_libarchive_loaded()->archive_read_support_filter_lz4(a))
-#define archive_read_support_filter_xz(a) (lc_libarchive_loaded()->archive_read_support_filter_xz(a))
-#define archive_read_support_filter_zstd(a) (lc_libarchive_loaded()->archive_read_support_filter_zstd(a))
-#define archive_read_support_format_7zip(a) (lc_libarchive_loaded()->archive_read_support_format_7zip(a))
-#define archive_read_support_format_raw(a) (lc_libarchive_loaded()->archive_read_support_format_raw(a))
-#define archive_read_support_format_tar(a) (lc_libarchive_loaded()->archive_read_support_format_tar(a))
-#define archive_read_open_memory(a, b, n) (lc_libarchive_loaded()->archive_read_open_memory(a, b, n))
-#define archive_read_next_header(a, e) (lc_libarchive_loaded()->archive_read_next_header(a, e))
-#define archive_read_data_block(a, b, n, o) (lc_libarchive_loaded()->archive_read_data_block(a, b, n, o))
-#define archive_error_string(a) (lc_libarchive_loaded()->archive_error_string(a))
-#define archive_entry_filetype(e) (lc_libarchive_loaded()->archive_entry_filetype(e))
-#define archive_entry_hardlink(e) (lc_libarchive_loaded()->archive_entry_hardlink(e))
-#define archive_entry_is_encrypted(e) (lc_libarchive_loaded()->archive_entry_is_encrypted(e))
-#define archive_entry_pathname(e) (lc_libarchive_loaded()->archive_entry_pathname(e))
-#define archive_entry_size(e) (lc_libarchive_loaded()->archive_entry_size(e))
-#define archive_entry_size_is_set(e) (lc_libarchive_loaded()->archive_entry_size_is_set(e))
-#define archive_entry_symlink(e) (lc_libarchive_loaded()->archive_entry_symlink(e))
+#define archive_read_new() (lc_libarchive_loaded()->fn_archive_read_new())
+#define archive_read_free(a) (lc_libarchive_loaded()->fn_archive_read_free(a))
+#define archive_read_support_filter_bzip2(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_bzip2(a))
+#define archive_read_support_filter_gzip(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_gzip(a))
+#define archive_read_support_filter_lz4(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_lz4(a))
+#define archive_read_support_filter_xz(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_xz(a))
+#define archive_read_support_filter_zstd(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_zstd(a))
+#define archive_read_support_format_7zip(a) (lc_libarchive_loaded()->fn_archive_read_support_format_7zip(a))
+#define archive_read_support_format_raw(a) (lc_libarchive_loaded()->fn_archive_read_support_format_raw(a))
+#define archive_read_support_format_tar(a) (lc_libarchive_loaded()->fn_archive_read_support_format_tar(a))
+#define archive_read_open_memory(a, b, n) (lc_libarchive_loaded()->fn_archive_read_open_memory(a, b, n))
+#define archive_read_next_header(a, e) (lc_libarchive_loaded()->fn_archive_read_next_header(a, e))
+#define archive_read_data_block(a, b, n, o) (lc_libarchive_loaded()->fn_archive_read_data_block(a, b, n, o))
+#define archive_error_string(a) (lc_libarchive_loaded()->fn_archive_error_string(a))
+#define archive_entry_filetype(e) (lc_libarchive_loaded()->fn_archive_entry_filetype(e))
+#define archive_entry_hardlink(e) (lc_libarchive_loaded()->fn_archive_entry_hardlink(e))
+#define archive_entry_is_encrypted(e) (lc_libarchive_loaded()->fn_archive_entry_is_encrypted(e))
+#define archive_entry_pathname(e) (lc_libarchive_loaded()->fn_archive_entry_pathname(e))
+#define archive_entry_size(e) (lc_libarchive_loaded()->fn_archive_entry_size(e))
+#define archive_entry_size_is_set(e) (lc_libarchive_loaded()->fn_archive_entry_size_is_set(e))
+#define archive_entry_symlink(e) (lc_libarchive_loaded()->fn_archive_entry_symlink(e))
 #endif
 
 #endif

@@ -151,6 +151,7 @@ typedef struct vm {
 
 	pv *memo; /* dense part, indices < memo_cap */
 	size_t memo_cap, memo_count;
+	size_t memo_hi; /* dense entries [0, memo_hi) may be in use */
 	uint64_t *skeys; /* sparse part: open addressing, key+1 (0 = empty) */
 	pv *svals;
 	size_t scap2, sn;
@@ -201,6 +202,9 @@ typedef struct vm {
 	char soft_msg[320];
 	int oom;
 	int calls;
+	/* sources of nested payloads already handed to the engine */
+	pv *nested_done;
+	size_t nnested, nestedcap;
 } vm;
 
 /* ---- errors ----------------------------------------------------------- */
@@ -526,8 +530,11 @@ static int marker(vm *m, size_t *out, uint64_t off, const char *op)
 static pv *memo_slot(vm *m, uint64_t idx, int create, uint64_t off)
 {
 	size_t h, mask;
-	if (idx < m->memo_cap)
+	if (idx < m->memo_cap) {
+		if (create && idx >= m->memo_hi)
+			m->memo_hi = (size_t)idx + 1;
 		return &m->memo[idx];
+	}
 	if (create && idx < (uint64_t)m->memo_count * 2 + 65536 && idx < m->max_memo * 2 + 65536) {
 		size_t nc = m->memo_cap, old = m->memo_cap;
 		pv *p = grow(m, m->memo, &nc, (size_t)idx + 1, sizeof(pv));
@@ -536,11 +543,14 @@ static pv *memo_slot(vm *m, uint64_t idx, int create, uint64_t off)
 		memset(p + old, 0, (nc - old) * sizeof(pv));
 		m->memo = p;
 		m->memo_cap = nc;
+		m->memo_hi = (size_t)idx + 1;
 		/* move sparse entries that now fall in the dense range */
 		if (m->sn) {
 			size_t i;
 			for (i = 0; i < m->scap2; i++) {
-				if (m->skeys[i] && m->skeys[i] - 1 < nc) {
+				if (m->skeys[i] && m->skeys[i] != UINT64_MAX && m->skeys[i] - 1 < nc) {
+					if (m->skeys[i] > m->memo_hi)
+						m->memo_hi = (size_t)m->skeys[i];
 					m->memo[m->skeys[i] - 1] = m->svals[i];
 					m->skeys[i] = UINT64_MAX; /* tombstone */
 					m->sn--;
@@ -628,23 +638,36 @@ typedef struct sref {
 	const uint8_t *p;
 	size_t n;
 	int enc;
+	int cut; /* a text line longer than the caller wanted to scan */
 } sref;
 
 /* Re-reads the payload of the string or bytes opcode at off (already
  * validated when it was executed). */
-static int payload_at(const vm *m, uint64_t off, sref *s)
+static int payload_at(const vm *m, uint64_t off, sref *s, size_t maxscan)
 {
 	const uint8_t *d = m->data + off;
 	size_t left = m->len - off - 1;
 	const uint8_t *nl;
 	s->enc = E_UTF8;
+	s->cut = 0;
 	switch (d[0]) {
 	case 'S':
 	case 'V':
-		nl = memchr(d + 1, '\n', left);
-		if (!nl)
-			return 0;
+		/* Text strings end at a newline found again on every use: a name
+		 * lookup scans at most maxscan bytes, so that a memoized huge
+		 * line used a million times stays cheap. */
+		nl = memchr(d + 1, '\n', left < maxscan ? left : maxscan);
 		s->p = d + 1;
+		if (!nl) {
+			if (left <= maxscan)
+				return 0;
+			s->n = maxscan;
+			s->cut = 1;
+			s->enc = d[0] == 'S' ? E_ESC : E_RAWUNI;
+			if (d[0] == 'S')
+				s->p++;
+			return 1;
+		}
 		s->n = (size_t)(nl - (d + 1));
 		if (d[0] == 'S') { /* strip the quotes */
 			s->p++;
@@ -963,7 +986,7 @@ static int str_text(vm *m, pv v, char *buf, size_t cap, size_t *outlen)
 	buf[0] = '\0';
 	if (outlen)
 		*outlen = 0;
-	if (TAG(v) != T_STR || !payload_at(m, DATA(v), &s))
+	if (TAG(v) != T_STR || !payload_at(m, DATA(v), &s, cap * 10 + 64))
 		return 0;
 	memset(&k, 0, sizeof k);
 	k.buf = (uint8_t *)buf;
@@ -972,7 +995,7 @@ static int str_text(vm *m, pv v, char *buf, size_t cap, size_t *outlen)
 	buf[k.len] = '\0';
 	if (outlen)
 		*outlen = k.len;
-	return !k.bad && !k.truncated && memchr(buf, '\0', k.len) == NULL;
+	return !k.bad && !k.truncated && !s.cut && memchr(buf, '\0', k.len) == NULL;
 }
 
 /* ---- name interning ---------------------------------------------------- */
@@ -1156,7 +1179,7 @@ static void describe(vm *m, pv v, char *buf, size_t cap)
 		lc_escape((const uint8_t *)tmp, n, 120, buf, cap);
 		return;
 	case T_BYTES:
-		if (payload_at(m, DATA(v), &s)) {
+		if (payload_at(m, DATA(v), &s, SIZE_MAX)) {
 			char e[120];
 			lc_escape(s.p, s.n, 48, e, sizeof e);
 			snprintf(buf, cap, "b%s (%zu bytes)", e, s.n);
@@ -1313,7 +1336,7 @@ static int push_global(vm *m, const char *mod, size_t ml, const char *name, size
  * returns an owned GLOBAL box, or 0 when obj is not resolvable. */
 static uint32_t attr_global(vm *m, pv obj, const char *attr, uint64_t off)
 {
-	char q[NAME_MAX_LEN + 1];
+	char q[NAME_MAX_LEN + 1], mb[NAME_MAX_LEN + 1];
 	uint32_t base = 0, id, bi;
 	int depth;
 	/* an instance: its class's attribute (conservative: a method) */
@@ -1328,7 +1351,9 @@ static uint32_t attr_global(vm *m, pv obj, const char *attr, uint64_t off)
 		snprintf(q, sizeof q, "%s.%s", g_qual(m, base), attr);
 	else
 		snprintf(q, sizeof q, "%s", attr);
-	id = intern_name(m, g_mod(m, base), m->names[base].mlen, q, strlen(q));
+	/* a copy: interning may move the pool the module name lives in */
+	snprintf(mb, sizeof mb, "%s", g_mod(m, base));
+	id = intern_name(m, mb, strlen(mb), q, strlen(q));
 	if (!id)
 		return 0;
 	g_ref(m, id, off);
@@ -1366,7 +1391,7 @@ static int materialize(vm *m, pv v, const uint8_t **out, size_t *outlen, uint8_t
 	if (depth > 6)
 		return 0;
 	if (TAG(v) == T_BYTES) {
-		if (!payload_at(m, DATA(v), &s))
+		if (!payload_at(m, DATA(v), &s, SIZE_MAX))
 			return 0;
 		*out = s.p;
 		*outlen = s.n;
@@ -1375,7 +1400,7 @@ static int materialize(vm *m, pv v, const uint8_t **out, size_t *outlen, uint8_t
 	if (TAG(v) == T_STR && depth > 0) {
 		/* a str as the source of an encode/decode: its UTF-8 text */
 		sink k;
-		if (!payload_at(m, DATA(v), &s))
+		if (!payload_at(m, DATA(v), &s, SIZE_MAX))
 			return 0;
 		if (s.enc == E_UTF8) {
 			*out = s.p;
@@ -1406,7 +1431,7 @@ static int materialize(vm *m, pv v, const uint8_t **out, size_t *outlen, uint8_t
 		if (x == X_LATIN1 && TAG(src) == T_STR) {
 			/* str -> latin-1 bytes, straight from the payload */
 			sink k;
-			if (!payload_at(m, DATA(src), &s))
+			if (!payload_at(m, DATA(src), &s, SIZE_MAX))
 				return 0;
 			memset(&k, 0, sizeof k);
 			k.latin1 = 1;
@@ -1483,10 +1508,54 @@ static int nested_scan(vm *m, const char *loader, pv arg, uint64_t off, int as_p
 	const uint8_t *p;
 	size_t n;
 	uint8_t *own;
-	char name[200];
-	if (!m->ctx || !materialize(m, arg, &p, &n, &own, 0))
+	char name[200], at_s[32];
+	size_t ll = strlen(loader);
+	size_t i;
+	pv key = arg;
+	int depth;
+	if (!m->ctx)
 		return 0;
-	snprintf(name, sizeof name, "<%s@%llu>", loader, (unsigned long long)off);
+	/* Each source constant is scanned once, whatever computed bytes were
+	 * derived from it: the total cost stays proportional to the file even
+	 * if a loader is called a million times on one memoized payload. */
+	for (depth = 0; depth < 8 && is_box(key, m, B_DERIVED); depth++)
+		key = item(m, key, 0);
+	if (TAG(key) != T_BYTES && TAG(key) != T_STR)
+		return 0;
+	/* a hash set of keys (never 0: their tag is not T_EMPTY) */
+	if ((m->nnested + 1) * 2 > m->nestedcap) {
+		size_t nc = m->nestedcap ? m->nestedcap * 2 : 64, j;
+		pv *q = calloc(nc, sizeof(pv));
+		if (!q) {
+			vm_oom(m);
+			return 0;
+		}
+		for (i = 0; i < m->nestedcap; i++) {
+			if (!m->nested_done[i])
+				continue;
+			for (j = (size_t)(m->nested_done[i] * 0x9E3779B97F4A7C15ull) & (nc - 1); q[j]; j = (j + 1) & (nc - 1))
+				;
+			q[j] = m->nested_done[i];
+		}
+		free(m->nested_done);
+		m->nested_done = q;
+		m->nestedcap = nc;
+	}
+	for (i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (m->nestedcap - 1); m->nested_done[i];
+	     i = (i + 1) & (m->nestedcap - 1))
+		if (m->nested_done[i] == key)
+			return 1;
+	if (!materialize(m, arg, &p, &n, &own, 0))
+		return 0;
+	m->nested_done[i] = key;
+	m->nnested++;
+	/* "<loader@offset>", the loader name cut to fit */
+	snprintf(at_s, sizeof at_s, "@%llu>", (unsigned long long)off);
+	if (ll > sizeof name - sizeof at_s - 2)
+		ll = sizeof name - sizeof at_s - 2;
+	name[0] = '<';
+	memcpy(name + 1, loader, ll);
+	memcpy(name + 1 + ll, at_s, strlen(at_s) + 1);
 	{
 		uint64_t at = own ? LC_NO_OFFSET : (uint64_t)(p - m->data);
 		if (as_pickle)
@@ -1955,7 +2024,7 @@ static void do_build(vm *m, pv inst, pv state, uint64_t off)
 		return;
 	if (is_box(inst, m, B_GLOBAL)) {
 		uint32_t id = BX(m, inst)->aux;
-		char full[600], ev[900], keys[400];
+		char full[600], ev[1100], keys[400];
 		size_t o = 0;
 		unsigned i, j;
 		pv dicts[2];
@@ -2056,7 +2125,10 @@ static void report_imports(vm *m)
 					       "pickle imports dangerous %s%s (%s) at offset %llu; loading the pickle "
 					       "hands it out even if nothing calls it",
 					       full, raw, v->reason, (unsigned long long)g->first_off);
-			else if (v->verdict == LC_PV_UNKNOWN)
+			else if (v->verdict == LC_PV_UNKNOWN &&
+				 /* classes of inert libraries handed to their own
+				  * rebuild helpers (sklearn's newObj(EuclideanDistance)) */
+				 !lc_pickle_reconstructable(g_mod(m, id), g_qual(m, id), m->cflags))
 				lc_finding_add(m->ctx, LC_SEV_LOW, "pickle.import.unknown", g->first_off, full, full,
 					       "pickle imports non-allowlisted %s%s at offset %llu (importing runs "
 					       "the module's top-level code)",
@@ -2073,15 +2145,21 @@ static void stream_reset(vm *m)
 		release(m, m->stack[i]);
 	m->sp = 0;
 	m->nmarks = 0;
-	for (i = 0; i < m->memo_cap; i++) {
+	/* only what this stream used: cost follows the stream, not the
+	 * largest memo seen in the file */
+	for (i = 0; i < m->memo_hi; i++) {
 		release(m, m->memo[i]);
 		m->memo[i] = PV(T_EMPTY, 0);
 	}
-	for (i = 0; i < m->scap2; i++) {
+	m->memo_hi = 0;
+	for (i = 0; i < m->scap2; i++)
 		if (m->skeys[i] && m->skeys[i] != UINT64_MAX)
 			release(m, m->svals[i]);
-		m->skeys[i] = 0;
-	}
+	free(m->skeys);
+	free(m->svals);
+	m->skeys = NULL;
+	m->svals = NULL;
+	m->scap2 = 0;
 	m->sn = 0;
 	m->memo_count = 0;
 	m->proto = 0;
@@ -2356,6 +2434,10 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 				vm_limit(m, LC_LIMIT_pickle_max_ops, off, "pickle opcodes");
 				goto out;
 			}
+			/* Every 64k opcodes, hand the pages behind us back to the
+			 * kernel (a no-op unless the view is the file's mapping). */
+			if ((m->ctx->pickle_ops & 0xffff) == 0)
+				lc_release_before(m->ctx, d + pos);
 		} else if (++m->probe_ops > m->max_ops) {
 			vm_limit(m, LC_LIMIT_pickle_max_ops, off, "probe opcodes");
 			goto out;
@@ -3149,6 +3231,7 @@ static void vm_free(vm *m)
 	free(m->pool);
 	free(m->refd);
 	free(m->work);
+	free(m->nested_done);
 }
 
 /* Ends a stream: findings for globals imported but not called, memory. */
@@ -3286,7 +3369,7 @@ int lc_pickle_probe(const uint8_t *data, size_t len, size_t start)
 			bid = proto_first ? 60 : 20;
 	} else if (e == LC_E_LIMIT) {
 		bid = proto_first ? 60 : 20; /* hundreds of valid opcodes */
-	} else if (proto_first && m.stream_ops >= 3) {
+	} else if (proto_first && (m.stream_ops >= 2 || e == LC_E_TRUNCATED)) {
 		bid = 60; /* PROTO then valid opcodes, broken later: hostile or cut */
 	} else if (m.window_end && (proto_first || m.stream_ops >= 8 || (plausible && m.stream_ops >= 2))) {
 		bid = proto_first ? 60 : 20; /* ran into the probe window's end */

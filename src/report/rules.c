@@ -245,12 +245,109 @@ static const lc_rule_info rules[] = {
 	 "Remove the link or scan its target as well.",
 	 "59"},
 	/* ---- limits ---- */
+	/* ---- model repositories: configs, code beside the weights ---- */
+	{"repo.remote-code",
+	 "Loading the model runs Python code from a repository (trust_remote_code).",
+	 "A configuration file names Python code that the loader imports: auto_map entries of a "
+	 "Hugging Face config.json or tokenizer_config.json, custom_pipelines, a sentence-transformers "
+	 "modules.json type, or a Hydra target instantiated with trust_remote_code=True. With "
+	 "trust_remote_code=True that module is imported and runs with the user's privileges; an entry "
+	 "of the form repo--module.Class fetches the code from another repository, which can change "
+	 "after the scan.",
+	 "Load the model without trust_remote_code, or read every referenced .py file (and pin the "
+	 "revision) before enabling it.",
+	 "94"},
+	{"config.target.dangerous",
+	 "A Hydra/NeMo config instantiates a dangerous callable.",
+	 "A _target_ key names a callable on laocoon's deny list (os.system, subprocess.*, "
+	 "builtins.eval/exec, torch.load, ...). hydra.utils.instantiate() imports it and calls it with "
+	 "the other keys and _args_ as arguments: loading the config runs that call.",
+	 "Do not instantiate this config. Treat the repository as malicious.",
+	 "94"},
+	{"config.target.unknown",
+	 "A Hydra/NeMo config instantiates a callable outside the known constructors.",
+	 "A _target_ key names a callable that is neither on the deny list nor under a library of model, "
+	 "optimizer, scheduler, transform or data constructors (torch.nn, torch.optim, transformers, "
+	 "nemo.collections, lightning ...). instantiate() imports its module (running its top-level code) "
+	 "and calls it.",
+	 "Check the target in the evidence: instantiate the config only if it names code you trust.",
+	 "94"},
+	{"config.yaml.python-tag",
+	 "A YAML file carries Python object tags.",
+	 "Tags such as !!python/object/apply:, !!python/object/new:, !!python/name: and !!python/module: "
+	 "make an unsafe YAML loader (yaml.load with yaml.Loader or yaml.UnsafeLoader, or old PyYAML "
+	 "defaults) import modules and call functions while parsing. yaml.safe_load refuses them.",
+	 "Load YAML only with yaml.safe_load; treat a config with these tags as malicious.",
+	 "502"},
+	{"repo.native-code",
+	 "A native library or executable is shipped with the model.",
+	 "The file is an ELF, Mach-O or PE binary. Model weights never need one, but custom-op loaders "
+	 "(torch.ops.load_library, tf.load_op_library) and trust_remote_code modules can load it, and "
+	 "native code runs outside any Python-level sandbox. laocoon validates the header only.",
+	 "Find out which code loads this binary and why; rebuild it from source you trust or remove it.",
+	 "829"},
+	{"repo.code-file",
+	 "Python source or a shell script is shipped with the model.",
+	 "Scripts in a model repository run when remote code is trusted or when a user follows the "
+	 "repository's instructions. MEDIUM when a quick token scan sees process execution, network "
+	 "access, eval/exec or base64-decode patterns (named in the evidence); INFO otherwise. The code "
+	 "itself is not analysed further.",
+	 "Read the script before running it or loading the model with trust_remote_code=True.",
+	 "829"},
 	{"limit.findings",
 	 "Too many distinct findings; the rest were dropped.",
 	 "The file produced more distinct findings than the max_findings limit allows. Findings after "
 	 "the limit were not recorded and the file is reported as not fully analysed.",
 	 "Review the findings that were kept; raise --limit max_findings=N to see more.",
 	 NULL},
+	/* ---- safetensors, GGUF, chat templates ---- */
+	{"safetensors.inventory",
+	 "Tensor inventory of a safetensors file.",
+	 "The safetensors header was validated (dtypes, shapes, offsets covering the data section "
+	 "exactly). The message lists the number of tensors, the parameter count and the dtypes.",
+	 "No action needed; informational.",
+	 NULL},
+	{"safetensors.metadata.code-like",
+	 "safetensors metadata holds code-like text or a URL.",
+	 "A string of the header's __metadata__ map mentions shell commands, Python code execution, "
+	 "scripts or URLs. safetensors loaders never interpret metadata, so the file itself is inert; "
+	 "the text only matters to a pipeline that would evaluate or fetch it.",
+	 "Check why the model's metadata carries such text before feeding it to tooling that reads "
+	 "metadata.",
+	 NULL},
+	{"gguf.inventory",
+	 "Summary of a GGUF file.",
+	 "The GGUF header, metadata and tensor infos were validated against llama.cpp's rules. The "
+	 "message lists the version, architecture, number of metadata keys, tensors, parameters and "
+	 "ggml types.",
+	 "No action needed; informational.",
+	 NULL},
+	{"gguf.trailing-data",
+	 "Bytes follow the end of the GGUF data section.",
+	 "The file continues past the last tensor's padded data (or past the metadata when there are "
+	 "no tensors). Loaders ignore these bytes; they can carry a hidden payload or make the file "
+	 "valid as a second format.",
+	 "Check where the file came from; GGUF writers do not append data.",
+	 "436"},
+	{"gguf.template.sandbox-escape",
+	 "The GGUF chat template contains Jinja sandbox-escape constructs.",
+	 "The tokenizer.chat_template (or another Jinja template in the metadata) reaches Python "
+	 "internals: attribute walks to dunder names (__class__, __globals__ ...), Jinja globals "
+	 "used as footholds (cycler, joiner, lipsum, self ...), modules such as os, exec-like calls, "
+	 "or names hidden by string concatenation, escapes, |join or '%c'|format. llama.cpp, "
+	 "transformers, vLLM and Ollama render the template for every prompt; a sandbox escape runs "
+	 "code on the inference server (CVE-2024-34359 class).",
+	 "Do not serve this model with a Jinja-based chat template renderer. Replace the template with "
+	 "a known-good one from the original model, or obtain the model from a trusted source.",
+	 "1336"},
+	{"tokenizer-config.template.sandbox-escape",
+	 "The chat template in tokenizer_config.json contains Jinja sandbox-escape constructs.",
+	 "The chat_template of a Hugging Face tokenizer config reaches Python internals or hides names "
+	 "by obfuscation (see gguf.template.sandbox-escape). apply_chat_template() renders it in "
+	 "Jinja's sandbox; a sandbox escape runs code in the process that formats prompts.",
+	 "Do not call apply_chat_template() with this tokenizer. Replace the chat_template with a "
+	 "known-good one or obtain the model from a trusted source.",
+	 "1336"},
 };
 // clang-format on
 
