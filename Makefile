@@ -101,7 +101,7 @@ fuzz:
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itests \
 	    $(PKG_CFLAGS) $(PKG_AR_CFLAGS) $$f build-fuzz/liblaocoon.a $(PKG_LIBS) -ldl -lpthread -lm -o build-fuzz/$$n; \
-	  mkdir -p fuzz/corpus/$${n#fuzz_}; \
+	  mkdir -p fuzz/corpus/$${n#fuzz_} build-fuzz/corpus-$${n#fuzz_}; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/corpus/$${n#fuzz_}/crash- \
 	    build-fuzz/corpus-$${n#fuzz_} fuzz/corpus/$${n#fuzz_} || exit 1; \

@@ -765,6 +765,23 @@ static size_t fold_unary(an *a, size_t i, fold *f, int depth)
 			j += 6;
 			continue;
 		}
+		/* 'x' * N repeats ('_'*2 spells a dunder's underscores) */
+		if (op_is(at(a, j), "*") && at(a, j + 1)->kind == T_NUM && !f->is_list) {
+			uint64_t times = at(a, j + 1)->num;
+			if (f->n && times > FOLD_MAX / f->n) {
+				f->ok = false;
+				return j + 2;
+			}
+			size_t one = f->n;
+			f->n = 0;
+			char piece[FOLD_MAX];
+			memcpy(piece, f->s, one);
+			for (uint64_t r = 0; r < times; r++)
+				fold_append(f, piece, one);
+			f->obf = true;
+			j += 2;
+			continue;
+		}
 		if (!op_is(at(a, j), "|") || at(a, j + 1)->kind != T_NAME)
 			break;
 		const tok *fn = at(a, j + 1);

@@ -247,7 +247,7 @@ bool lc_looks_like_text(const uint8_t *data, size_t len);
 
 /* malloc'ed printf; NULL on failure. */
 char *lc_strdup_printf(const char *fmt, ...) LC_PRINTF(1, 2);
-char *lc_strdup_vprintf(const char *fmt, va_list ap);
+char *lc_strdup_vprintf(const char *fmt, va_list ap) LC_PRINTF(1, 0);
 char *lc_strndup(const char *s, size_t n);
 /* Writes a printable, escaped excerpt of bytes (at most max input bytes)
  * into buf: quotes, \xNN for non-printables, "..." when cut. */

@@ -414,7 +414,7 @@ static void args_excerpt(cwalk *w, cnode args, char *out, size_t outlen)
 
 static void check_target(cwalk *w, cnode target, int partial, cnode args, int has_args, int trust_remote)
 {
-	char t[1024], first[1024], esc[300], ev[1400], ax[500] = "";
+	char t[1024], first[1024], esc[300], ev[1700], ax[500] = "";
 	if (has_args)
 		args_excerpt(w, args, ax, sizeof ax);
 	if (!cn_cstr(target, t, sizeof t)) {
@@ -575,14 +575,6 @@ static void walk_init(cwalk *w, lc_ctx *ctx)
 	w->max_depth = lc_lim(ctx, LC_LIMIT_config_max_depth);
 }
 
-lc_err lc_config_scan_json(lc_ctx *ctx, json_t *root)
-{
-	cwalk w;
-	walk_init(&w, ctx);
-	cnode n = {root, NULL};
-	visit(&w, n, 0);
-	return w.err;
-}
 
 /* Directory of the file when the view is the file itself, read from disk
  * (mapped); NULL for archive members and in-memory scans. */
@@ -597,6 +589,18 @@ static char *file_dir(lc_ctx *ctx)
 	if (slash == p)
 		return strdup("/");
 	return lc_strndup(p, (size_t)(slash - p));
+}
+
+lc_err lc_config_scan_json(lc_ctx *ctx, json_t *root)
+{
+	cwalk w;
+	walk_init(&w, ctx);
+	char *dir = file_dir(ctx);
+	w.dir = dir;
+	cnode n = {root, NULL};
+	visit(&w, n, 0);
+	free(dir);
+	return w.err;
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -710,7 +714,7 @@ lc_err lc_parse_config_json(lc_ctx *ctx, const uint8_t *data, size_t len)
 
 /* ---- YAML ------------------------------------------------------------------ */
 
-static int has(const uint8_t *d, size_t len, const char *s) { return memmem(d, len, s, strlen(s)) != NULL; }
+static int has(const uint8_t *d, size_t len, const char *s) { return d && len && memmem(d, len, s, strlen(s)) != NULL; }
 
 /* Only YAML that carries a key we act on (or a Python tag) is claimed:
  * every other YAML file stays "skipped: text".  Cheap checks first; then
