@@ -696,7 +696,21 @@ static const deny_row *deny_match(const char *m, size_t mn, const char *q, size_
 #define MAX_COMPS 48
 
 /* full[cs[j]..ce[j]) is component j of n; the module has k components. */
-static const deny_row *deny_any(const char *full, const size_t *cs, const size_t *ce, size_t n, size_t k)
+/* Standard-library modules whose names libraries do not reuse for their own
+ * submodules: reaching one by attribute walk means the real thing. */
+static int unambiguous_module(const char *mod)
+{
+	static const char *const names[] = {"os", "posix", "nt", "subprocess", "builtins", "__builtin__", "pty",
+					    "socket", "ctypes", "_ctypes", "importlib", "runpy", "pickle",
+					    "_pickle", "cPickle", "marshal", "shutil", "sys", "commands"};
+	for (size_t i = 0; i < NELEM(names); i++)
+		if (strcmp(mod, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const deny_row *deny_any(const char *full, const size_t *cs, const size_t *ce, size_t n, size_t k,
+				int ambiguous)
 {
 	size_t i, s;
 	const deny_row *hit;
@@ -709,6 +723,8 @@ static const deny_row *deny_any(const char *full, const size_t *cs, const size_t
 			continue;
 		for (s = i + 1; s < n; s++) {
 			hit = deny_match(full + cs[i], ce[s - 1] - cs[i], full + cs[s], ce[n - 1] - cs[s]);
+			if (hit && ambiguous && i > 0 && hit->name == NULL && !unambiguous_module(hit->mod))
+				continue;
 			if (hit)
 				return hit;
 		}
@@ -750,7 +766,7 @@ void lc_pickle_classify(const char *module, const char *qualname, unsigned ctx_f
 			}
 		}
 		if (i > fl) /* all components fit */
-			hit = deny_any(full, cs, ce, n, k);
+			hit = deny_any(full, cs, ce, n, k, (ctx_flags & LC_POLICY_AMBIGUOUS_SPLIT) != 0);
 	}
 	if (hit) {
 		out->verdict = LC_PV_DANGEROUS;
@@ -800,7 +816,6 @@ void lc_pickle_classify(const char *module, const char *qualname, unsigned ctx_f
 		out->verdict = LC_PV_ALLOWED;
 		return;
 	}
-	(void)ctx_flags;
 }
 
 /* Module prefixes whose classes are inert to reconstruct (NEWOBJ +

@@ -75,6 +75,13 @@ const char *lc_pickle_rule_name(int rule);
  * the qualname (ci..cs-1, cs..) with i >= k.  Then the exact allowlist. */
 void lc_pickle_classify(const char *module, const char *qualname, unsigned ctx_flags, lc_pickle_verdict *out);
 
+/* ctx_flags bit for callers that do not know where the module part of a
+ * dotted name ends (Hydra's _target_: "scipy.signal.convolve" is scipy's
+ * signal, not the standard library's).  Then a denylist row reached by
+ * dropping leading components only counts when it names the attribute
+ * (os.system) or a module whose name no library reuses (os, subprocess...). */
+#define LC_POLICY_AMBIGUOUS_SPLIT (1u << 16)
+
 /* Whether reconstructing an instance of class module.qualname without
  * calling its constructor (NEWOBJ, copyreg._reconstructor, __setstate__) is
  * expected in model files (torch.nn modules, sklearn estimators, numpy

@@ -434,9 +434,9 @@ static void check_target(cwalk *w, cnode target, int partial, cnode args, int ha
 	if (dot) {
 		memcpy(first, t, (size_t)(dot - t));
 		first[dot - t] = '\0';
-		lc_pickle_classify(first, dot + 1, 0, &v);
+		lc_pickle_classify(first, dot + 1, LC_POLICY_AMBIGUOUS_SPLIT, &v);
 	} else {
-		lc_pickle_classify(t, "", 0, &v);
+		lc_pickle_classify(t, "", LC_POLICY_AMBIGUOUS_SPLIT, &v);
 	}
 	if (v.verdict == LC_PV_DANGEROUS) {
 		lc_finding_add(w->ctx, LC_SEV_CRITICAL, "config.target.dangerous", cn_off(target), t, ev,

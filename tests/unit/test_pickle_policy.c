@@ -150,8 +150,32 @@ static void test_storage_sizes(void)
 	CHECK(lc_pickle_storage_elem_size("FloatStorage") == 0);
 }
 
+/* Callers that cannot tell where the module ends (Hydra _target_) must not
+ * read a library's own submodule as the standard library's. */
+static void test_ambiguous_split(void)
+{
+	lc_pickle_verdict v;
+	/* scipy.signal is scipy's: the module-wide "signal" row does not apply */
+	lc_pickle_classify("scipy", "signal.convolve", LC_POLICY_AMBIGUOUS_SPLIT, &v);
+	CHECK(v.verdict != LC_PV_DANGEROUS);
+	/* ... but without the flag (a pickle's explicit module) the suffix reading holds */
+	lc_pickle_classify("scipy", "signal.convolve", 0, &v);
+	CHECK(v.verdict == LC_PV_DANGEROUS);
+	/* os, subprocess, builtins reached by attribute walk stay dangerous */
+	lc_pickle_classify("torch", "nn.modules.module.os.system", LC_POLICY_AMBIGUOUS_SPLIT, &v);
+	CHECK(v.verdict == LC_PV_DANGEROUS);
+	lc_pickle_classify("mylib", "subprocess.Popen", LC_POLICY_AMBIGUOUS_SPLIT, &v);
+	CHECK(v.verdict == LC_PV_DANGEROUS);
+	lc_pickle_classify("mylib", "builtins.eval", LC_POLICY_AMBIGUOUS_SPLIT, &v);
+	CHECK(v.verdict == LC_PV_DANGEROUS);
+	/* the whole path is still checked as written */
+	lc_pickle_classify("signal", "signal", LC_POLICY_AMBIGUOUS_SPLIT, &v);
+	CHECK(v.verdict == LC_PV_DANGEROUS);
+}
+
 int main(void)
 {
+	RUN(test_ambiguous_split);
 	RUN(test_allowlist);
 	RUN(test_denylist);
 	RUN(test_dotted);
