@@ -893,8 +893,8 @@ enum via { VIA_DOT, VIA_SUBSCRIPT, VIA_FILTER, VIA_DOTTED };
 static const char *via_name(enum via how)
 {
 	switch (how) {
-	case VIA_DOT: return ".name";
-	case VIA_SUBSCRIPT: return "['name']";
+	case VIA_DOT: return ".attr";
+	case VIA_SUBSCRIPT: return "[...]";
 	case VIA_FILTER: return "|attr()";
 	default: return "attribute=";
 	}
@@ -1148,7 +1148,7 @@ static void analyse_tokens(an *a)
 			if (t->len == 10 && memcmp(nm, "__import__", 10) == 0) {
 				add_reason(a, LC_SEV_CRITICAL, t->off, "__import__ %s", call ? "called" : "referenced");
 			} else if (call && in_list(nm, t->len, bare_calls)) {
-				add_reason(a, LC_SEV_HIGH, t->off, "call of %s()", show(nm, t->len, b, sizeof b));
+				add_reason(a, LC_SEV_HIGH, t->off, "%s() called", show(nm, t->len, b, sizeof b));
 				if (in_list(nm, t->len, exec_strong) || (t->len == 4 && memcmp(nm, "eval", 4) == 0) ||
 				    (t->len == 4 && memcmp(nm, "exec", 4) == 0))
 					a->has_exec = true;

@@ -567,6 +567,14 @@ static const allow_row allow_table[] = {
 	{"decimal", "Decimal", 0},
 	{"fractions", "Fraction", 0},
 	{"uuid", "UUID", 0},
+	/* joblib.dump's array placeholders: __init__ only stores attributes;
+	 * the VM models what joblib's unpickler does after their BUILD
+	 * (src/formats/pickle.c, joblib_build) */
+	{"joblib.numpy_pickle", "NumpyArrayWrapper", 0},
+	{"joblib.numpy_pickle", "NDArrayWrapper", 0},
+	{"joblib.numpy_pickle", "ZNDArrayWrapper", 0},
+	{"joblib.numpy_pickle_compat", "NDArrayWrapper", 0},
+	{"joblib.numpy_pickle_compat", "ZNDArrayWrapper", 0},
 	/* scikit-learn: callables its pickles REDUCE (Cython __reduce__) */
 	{"sklearn.tree._tree", "Tree", 0},
 	{"sklearn.neighbors._kd_tree", "newObj", 0},

@@ -1,6 +1,6 @@
 /*
  * Generic containers through libarchive (src/formats/archive.c): tar, 7z and
- * single-stream compressors (gzip, bzip2, xz, zstd, lz4).
+ * single-stream compressors (gzip, bzip2, xz, lzma "alone", zstd, lz4).
  *
  * Everything is read from memory (archive_read_open_memory); nothing touches
  * the file system and no external decompressor program is ever run (a filter
@@ -20,9 +20,9 @@
 #include "formats/archive_dl.h"
 #include "formats/torch.h"
 
-enum kind { K_NONE, K_GZIP, K_BZIP2, K_XZ, K_ZSTD, K_LZ4, K_7Z, K_TAR };
+enum kind { K_NONE, K_GZIP, K_BZIP2, K_XZ, K_ZSTD, K_LZ4, K_7Z, K_TAR, K_LZMA };
 
-static const char *const KIND_NAME[] = {"archive", "gzip", "bzip2", "xz", "zstd", "lz4", "7z", "tar"};
+static const char *const KIND_NAME[] = {"archive", "gzip", "bzip2", "xz", "zstd", "lz4", "7z", "tar", "lzma"};
 
 #define MiB (1ull << 20)
 
@@ -50,6 +50,25 @@ static bool tar_checksum_ok(const uint8_t *h)
 	for (int i = 0; i < 512; i++)
 		sum += (i >= 148 && i < 156) ? ' ' : h[i];
 	return sum == want;
+}
+
+/* The legacy .lzma ("alone") header has no magic: properties byte, 32-bit
+ * dictionary size, 64-bit uncompressed size (-1 = unknown).  Python's lzma
+ * module (joblib compress='lzma') writes properties 0x5d (lc=3 lp=0 pb=2);
+ * we accept only that, with a dictionary of 2^n or 3 * 2^n bytes (what
+ * encoders write) and a plausible size, so random data rarely passes. */
+static bool lzma_alone(const uint8_t *d, size_t n)
+{
+	if (n < 13 || d[0] != 0x5d)
+		return false;
+	uint32_t dict = lc_le32(d + 1);
+	uint64_t size = lc_le64(d + 5);
+	if (dict < 4096 || dict > (3u << 29))
+		return false;
+	uint32_t low = dict & (0u - dict); /* lowest set bit */
+	if (dict != low && dict != low * 3)
+		return false;
+	return size == UINT64_MAX || size < (1ull << 48);
 }
 
 static enum kind sniff(const uint8_t *d, size_t n, int *bid)
@@ -81,6 +100,10 @@ static enum kind sniff(const uint8_t *d, size_t n, int *bid)
 	if (n >= 4 && (lc_le32(d) == 0x184d2204u || lc_le32(d) == 0x184c2102u)) {
 		*bid = 80;
 		return K_LZ4;
+	}
+	if (lzma_alone(d, n)) {
+		*bid = 60;
+		return K_LZMA;
 	}
 	if (n >= 512 && tar_checksum_ok(d) && d[0] != 0) {
 		*bid = memcmp(d + 257, "ustar", 5) == 0 ? 80 : 60;
@@ -133,6 +156,7 @@ static int enable_filter(struct archive *ar, enum kind k)
 	case K_XZ: return archive_read_support_filter_xz(ar);
 	case K_ZSTD: return archive_read_support_filter_zstd(ar);
 	case K_LZ4: return archive_read_support_filter_lz4(ar);
+	case K_LZMA: return archive_read_support_filter_lzma(ar);
 	default: return ARCHIVE_OK;
 	}
 }

@@ -22,6 +22,7 @@
 	X(int, archive_read_support_filter_bzip2, (struct archive *))                                    \
 	X(int, archive_read_support_filter_gzip, (struct archive *))                                     \
 	X(int, archive_read_support_filter_lz4, (struct archive *))                                      \
+	X(int, archive_read_support_filter_lzma, (struct archive *))                                     \
 	X(int, archive_read_support_filter_xz, (struct archive *))                                       \
 	X(int, archive_read_support_filter_zstd, (struct archive *))                                     \
 	X(int, archive_read_support_format_7zip, (struct archive *))                                     \
@@ -58,6 +59,7 @@ const lc_libarchive *lc_libarchive_loaded(void);
 #define archive_read_support_filter_bzip2(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_bzip2(a))
 #define archive_read_support_filter_gzip(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_gzip(a))
 #define archive_read_support_filter_lz4(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_lz4(a))
+#define archive_read_support_filter_lzma(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_lzma(a))
 #define archive_read_support_filter_xz(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_xz(a))
 #define archive_read_support_filter_zstd(a) (lc_libarchive_loaded()->fn_archive_read_support_filter_zstd(a))
 #define archive_read_support_format_7zip(a) (lc_libarchive_loaded()->fn_archive_read_support_format_7zip(a))

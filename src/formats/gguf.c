@@ -189,28 +189,24 @@ static lc_err skip_array(gg *g, unsigned depth, const char *kb)
 		return truncated(g, "an array header");
 	if (et >= GT_COUNT)
 		return lc_fail(g->ctx, LC_E_MALFORMED, at, "gguf: key %s: array of unknown value type %u", kb, et);
+	/* Elements take at least min bytes each (strings and arrays: their
+	 * length field): a count the file cannot hold is a corrupted count,
+	 * reported as such before the limit is considered. */
+	uint64_t min = gt_size[et];
+	if (!min)
+		min = (g->version == 1 ? 4 : 8) + (et == GT_ARRAY ? 4 : 0);
+	if (count > lc_cur_left(&g->c) / min)
+		return lc_fail(g->ctx, LC_E_TRUNCATED, at,
+			       "gguf: key %s: array of %llu %s elements cannot fit in the %zu bytes left", kb,
+			       (unsigned long long)count, gt_names[et], lc_cur_left(&g->c));
 	if (count > lc_lim(g->ctx, LC_LIMIT_gguf_max_array))
 		return lc_limit_hit(g->ctx, LC_LIMIT_gguf_max_array, at, "array elements");
 	if (gt_size[et]) {
-		uint64_t bytes;
-		if (__builtin_mul_overflow(count, (uint64_t)gt_size[et], &bytes) || bytes > lc_cur_left(&g->c))
-			return lc_fail(g->ctx, LC_E_TRUNCATED, at,
-				       "gguf: key %s: array of %llu %s runs past the end of the file", kb,
-				       (unsigned long long)count, gt_names[et]);
-		lc_cur_skip(&g->c, (size_t)bytes);
+		lc_cur_skip(&g->c, (size_t)(count * gt_size[et])); /* fits: checked above */
 		return LC_OK;
 	}
 	if (et == GT_ARRAY && depth + 1 > lc_lim(g->ctx, LC_LIMIT_gguf_max_nesting))
 		return lc_limit_hit(g->ctx, LC_LIMIT_gguf_max_nesting, at, "nested arrays");
-	/* Strings and arrays take at least 8 (v1: 4) bytes each: a count the
-	 * file cannot hold is reported before the loop. */
-	uint64_t min = g->version == 1 ? 4 : 8;
-	if (et == GT_ARRAY)
-		min += 4;
-	if (count > lc_cur_left(&g->c) / min)
-		return lc_fail(g->ctx, LC_E_TRUNCATED, at,
-			       "gguf: key %s: array of %llu %ss cannot fit in the %zu bytes left", kb,
-			       (unsigned long long)count, gt_names[et], lc_cur_left(&g->c));
 	for (uint64_t i = 0; i < count; i++) {
 		lc_err err = skip_value(g, et, depth + 1, kb);
 		if (err != LC_OK)

@@ -688,14 +688,14 @@ lc_err lc_parse_config_json(lc_ctx *ctx, const uint8_t *data, size_t len)
 	if (len > lc_lim(ctx, LC_LIMIT_config_max_bytes))
 		return lc_limit_hit(ctx, LC_LIMIT_config_max_bytes, 0, "JSON config size");
 	json_error_t jerr;
-	json_t *root = json_loadb((const char *)data, len, JSON_ALLOW_NUL, &jerr);
+	json_t *root = json_loadb((const char *)data, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		char *copy = lc_alloc_input(ctx, len, "JSON config");
 		if (!copy)
 			return ctx->file->error_code ? ctx->file->error_code : LC_E_NOMEM;
 		memcpy(copy, data, len);
 		if (neuter_nonfinite(copy, len) > 0)
-			root = json_loadb(copy, len, JSON_ALLOW_NUL, &jerr);
+			root = json_loadb(copy, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
 		free(copy);
 	}
 	if (!root)

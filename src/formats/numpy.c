@@ -523,11 +523,11 @@ static bool typestr_one(npy *N, const char *s, size_t n, dt *out)
 		out->hasobject = named_types[i].kind == 'O';
 		return mul_ok(named_types[i].size, mult, &out->itemsize);
 	}
-	bool obj;
-	unsigned cs = char_size(s[0], &obj);
-	if (cs == UINT32_MAX)
-		return false;
+	bool obj = false;
 	if (core == 1) {
+		unsigned cs = char_size(s[0], &obj);
+		if (cs == UINT32_MAX)
+			return false;
 		out->hasobject = obj;
 		return mul_ok(cs, mult, &out->itemsize);
 	}

@@ -100,7 +100,9 @@ typedef struct box {
 
 #define KEEP_TUPLE 8
 #define KEEP_LIST 4
-#define KEEP_DICT 8 /* items: key, value, key, value ... */
+/* items: key, value, key, value ...  Eight pairs: a joblib array wrapper's
+ * state has six keys and all of them are needed to skip its data. */
+#define KEEP_DICT 16
 
 /* ---- interned global names ------------------------------------------- */
 
@@ -202,6 +204,13 @@ typedef struct vm {
 	char soft_msg[320];
 	int oom;
 	int calls;
+	/* joblib's NumpyUnpickler semantics (lc_parse_pickle): array bytes
+	 * follow the BUILD of an array wrapper.  frame_end is the end of the
+	 * last FRAME; frame_gap the array bytes that sit after it while
+	 * opcodes of the frame are still to be read (the unpickler reads
+	 * array data from the file, past the buffered frame). */
+	int joblib;
+	size_t frame_end, frame_gap;
 	/* sources of nested payloads already handed to the engine */
 	pv *nested_done;
 	size_t nnested, nestedcap;
@@ -2017,6 +2026,21 @@ static void fill_target(vm *m, size_t x, uint64_t off, const char *method, int p
 	m->sp = x;
 }
 
+static int global_is(vm *m, pv v, const char *mod, const char *qual)
+{
+	uint32_t id;
+	if (!m->ctx || !is_box(v, m, B_GLOBAL))
+		return 0;
+	id = BX(m, v)->aux;
+	return strcmp(g_mod(m, id), mod) == 0 && strcmp(g_qual(m, id), qual) == 0;
+}
+
+/* The result of calling numpy.dtype(...) (how a dtype pickles). */
+static int is_dtype_call(vm *m, pv v)
+{
+	return is_box(v, m, B_CALL) && global_is(m, item(m, v, CI_CALLEE), "numpy", "dtype");
+}
+
 /* BUILD: state applied to inst (stack top). */
 static void do_build(vm *m, pv inst, pv state, uint64_t off)
 {
@@ -2082,6 +2106,15 @@ static void do_build(vm *m, pv inst, pv state, uint64_t off)
 		}
 		if (b->flags & BF_REPORTED)
 			return;
+		if (b->aux != LC_PSP_PARTIAL && is_dtype_call(m, inst)) {
+			/* numpy.dtype.__setstate__: elsize and flags are in the state;
+			 * a joblib array wrapper needs them to size its data */
+			uint32_t it = m->boxes[DATA(inst)].items;
+			retain(m, state);
+			release(m, m->items[it + CI_FUNC]);
+			m->items[it + CI_FUNC] = state;
+			return;
+		}
 		if (TAG(cls) == T_EMPTY) {
 			/* an allowlisted callable's result: its __setstate__ is known */
 			return;
@@ -2100,6 +2133,338 @@ static void do_build(vm *m, pv inst, pv state, uint64_t off)
 			}
 		}
 	}
+}
+
+/* ---- joblib array wrappers ----------------------------------------------
+ *
+ * joblib.dump replaces every numpy array by a NumpyArrayWrapper object and
+ * writes the raw array bytes right after the wrapper's BUILD opcode;
+ * joblib's NumpyUnpickler.load_build (joblib/numpy_pickle.py) reads them
+ * from the file at that point: for a dtype without objects an optional
+ * padding (one length byte, then that many bytes, when the state has a
+ * numpy_array_alignment_bytes attribute that is not None: joblib >= 1.2)
+ * and count x itemsize bytes; for an object dtype a complete nested
+ * pickle.load.  Opcodes resume after them.  So a payload after an array is
+ * only seen if exactly those bytes are skipped.  joblib < 0.10 wrote
+ * NDArrayWrapper / ZNDArrayWrapper, whose data is in a separate file. */
+
+enum { JW_NONE = 0, JW_ARRAY, JW_ND, JW_ZND };
+
+static int joblib_wrapper(vm *m, pv inst)
+{
+	static const char *const mods[] = {"joblib.numpy_pickle", "joblib.numpy_pickle_compat",
+					   "sklearn.externals.joblib.numpy_pickle",
+					   "sklearn.externals.joblib.numpy_pickle_compat"};
+	pv cls;
+	uint32_t id;
+	size_t i;
+	if (!m->ctx || !is_box(inst, m, B_CALL))
+		return JW_NONE;
+	/* NEWOBJ and the copyreg helpers record the class; REDUCE, INST or
+	 * OBJ of the class itself has it as the callee */
+	cls = item(m, inst, CI_CLASS);
+	if (TAG(cls) == T_EMPTY)
+		cls = item(m, inst, CI_CALLEE);
+	if (!is_box(cls, m, B_GLOBAL))
+		return JW_NONE;
+	id = BX(m, cls)->aux;
+	for (i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+		if (strcmp(g_mod(m, id), mods[i]) != 0)
+			continue;
+		if (strcmp(g_qual(m, id), "NumpyArrayWrapper") == 0)
+			return JW_ARRAY;
+		if (strcmp(g_qual(m, id), "NDArrayWrapper") == 0)
+			return JW_ND;
+		if (strcmp(g_qual(m, id), "ZNDArrayWrapper") == 0)
+			return JW_ZND;
+	}
+	return JW_NONE;
+}
+
+/* Attribute key of a BUILD state: a dict, or (dict, slots dict).  The last
+ * occurrence wins, as setattr does.  *incomplete is set when a dict has
+ * more items than the VM keeps (then a missing key proves nothing). */
+static pv state_get(vm *m, pv state, const char *key, int *found, int *incomplete)
+{
+	pv ds[2], v = PV(T_EMPTY, 0);
+	unsigned j, i;
+	char k[64];
+	*found = 0;
+	ds[0] = state;
+	ds[1] = PV(T_EMPTY, 0);
+	if (is_box(state, m, B_TUPLE) && BX(m, state)->count == 2) {
+		ds[0] = item(m, state, 0);
+		ds[1] = item(m, state, 1);
+	}
+	for (j = 0; j < 2; j++) {
+		box *b;
+		if (!is_box(ds[j], m, B_DICT))
+			continue;
+		b = BX(m, ds[j]);
+		if (b->count > b->n)
+			*incomplete = 1;
+		for (i = 0; i + 1 < b->n; i += 2) {
+			if (str_text(m, item(m, ds[j], i), k, sizeof k, NULL) && strcmp(k, key) == 0) {
+				v = item(m, ds[j], i + 1);
+				*found = 1;
+			}
+		}
+	}
+	return v;
+}
+
+/* Item size and object-ness of a pickled numpy.dtype: numpy.dtype(typestr,
+ * False, True), then BUILD with (version, byteorder, subarray, names,
+ * fields, elsize, alignment, flags[, metadata]).  elsize is -1 unless the
+ * type is flexible or structured; flags bit 0 is NPY_ITEM_HASOBJECT.  Field
+ * and subarray dtypes are looked at too (numpy recomputes the flags from
+ * them).  depth bounds the walk. */
+static int jl_dtype(vm *m, pv dt, uint64_t *isz, int *obj, int depth, char *why, size_t wn)
+{
+	char ts[40];
+	pv args, st;
+	int64_t elsize = -1;
+	uint64_t dg = 0;
+	size_t i;
+	*isz = 0;
+	if (depth > 4) {
+		snprintf(why, wn, "its dtype is nested too deeply");
+		return 0;
+	}
+	if (!is_dtype_call(m, dt)) {
+		snprintf(why, wn, "its dtype is not a numpy.dtype");
+		return 0;
+	}
+	args = item(m, dt, CI_ARGS);
+	if (!str_text(m, item(m, args, 0), ts, sizeof ts, NULL) || !ts[0]) {
+		snprintf(why, wn, "its numpy.dtype has no type string");
+		return 0;
+	}
+	st = item(m, dt, CI_FUNC);
+	if (is_box(st, m, B_TUPLE)) {
+		pv e = item(m, st, 5), f = item(m, st, 7), fields = item(m, st, 4), sub = item(m, st, 2);
+		if (TAG(e) == T_INT)
+			elsize = pv_int(e);
+		if (TAG(f) == T_INT && (pv_int(f) & 1))
+			*obj = 1;
+		if (is_box(fields, m, B_DICT)) {
+			box *b = BX(m, fields);
+			if (b->count > b->n && !*obj) {
+				snprintf(why, wn, "its structured dtype has more fields than laocoon keeps");
+				return 0;
+			}
+			for (i = 1; i < b->n; i += 2) {
+				uint64_t ignored;
+				if (!jl_dtype(m, item(m, item(m, fields, (unsigned)i), 0), &ignored, obj, depth + 1, why,
+					      wn))
+					return 0;
+			}
+		}
+		if (is_box(sub, m, B_TUPLE)) {
+			uint64_t ignored;
+			if (!jl_dtype(m, item(m, sub, 0), &ignored, obj, depth + 1, why, wn))
+				return 0;
+		}
+	}
+	for (i = 1; ts[i]; i++) {
+		if (ts[i] < '0' || ts[i] > '9' || dg > 1000000000000ull) {
+			snprintf(why, wn, "its dtype string '%s' is not understood", ts);
+			return 0;
+		}
+		dg = dg * 10 + (uint64_t)(ts[i] - '0');
+	}
+	if (ts[0] == 'O')
+		*obj = 1;
+	if (elsize >= 0) {
+		*isz = (uint64_t)elsize;
+		return 1;
+	}
+	switch (ts[0]) {
+	case 'b': case 'i': case 'u': case 'f': case 'c': case 'M': case 'm': case 'O': case 'S': case 'V':
+		*isz = dg;
+		return 1;
+	case 'U':
+		*isz = dg * 4;
+		return 1;
+	default:
+		snprintf(why, wn, "its dtype string '%s' is not understood", ts);
+		return 0;
+	}
+}
+
+/* Scans the nested pickle.load of an object array: a plain pickle read by
+ * pickle.load (not by joblib's unpickler, so no wrapper semantics inside).
+ * One level: lc_pickle_scan_one does not apply joblib semantics, and
+ * lc_enter_member enforces max_depth.  Returns its end, 0 on error. */
+static size_t jl_nested(vm *m, size_t at)
+{
+	char name[64];
+	lc_pickle_info info;
+	lc_err e;
+	size_t end;
+	snprintf(name, sizeof name, "<joblib object array@%zu>", at);
+	e = lc_enter_member(m->ctx, name, "pickle", m->len - at, at);
+	if (e != LC_OK) {
+		m->err = e;
+		m->err_recorded = 1;
+		return 0;
+	}
+	e = lc_pickle_scan_one(m->ctx, m->data, m->len, at, &info);
+	end = info.end;
+	lc_pickle_info_free(&info);
+	lc_leave_member(m->ctx);
+	if (e != LC_OK) {
+		m->err = e;
+		m->err_off = at;
+		m->err_recorded = 1; /* the nested scan recorded it */
+		snprintf(m->errmsg, sizeof m->errmsg, "nested object-array pickle at offset %zu failed", at);
+		return 0;
+	}
+	return end;
+}
+
+static void jl_unlocatable(vm *m, uint64_t off)
+{
+	vm_err(m, LC_E_UNSUPPORTED, off,
+	       "joblib NumpyArrayWrapper at offset %llu: its state has more attributes than laocoon keeps; "
+	       "the array data that follows cannot be located",
+	       (unsigned long long)off);
+}
+
+/* After BUILD on a joblib wrapper: skips (or scans) the array data that
+ * joblib.load reads there.  *posp is the offset after the BUILD opcode.
+ * Returns 0 with m->err set when the stream cannot go on. */
+static int joblib_build(vm *m, pv inst, pv state, uint64_t off, size_t *posp)
+{
+	int kind = joblib_wrapper(m, inst), found, incomplete = 0, obj = 0, padding;
+	char why[160], fname[300];
+	uint64_t isz, count = 1, size;
+	pv shape, v;
+	size_t start, p;
+	unsigned i;
+	if (kind == JW_NONE)
+		return 1;
+	if (kind == JW_ND || kind == JW_ZND) {
+		int outside;
+		v = state_get(m, state, "filename", &found, &incomplete);
+		if (!found || !str_text(m, v, fname, sizeof fname, NULL))
+			snprintf(fname, sizeof fname, "(unnamed)");
+		/* os.path.join(dirname, filename): an absolute name or '..'
+		 * reaches outside the directory of the pickle */
+		outside = fname[0] == '/' || fname[0] == '\\' || strstr(fname, "..") != NULL ||
+			  (fname[0] && fname[1] == ':');
+		lc_finding_add(m->ctx, outside ? LC_SEV_MEDIUM : LC_SEV_LOW, "joblib.external-array", off, fname,
+			       fname,
+			       "joblib %s at offset %llu loads its array data from the separate file %s%s (joblib "
+			       "< 0.10 layout; joblib.load reads that file with numpy.load(allow_pickle=True), so it "
+			       "must be scanned too)",
+			       kind == JW_ND ? "NDArrayWrapper" : "ZNDArrayWrapper", (unsigned long long)off, fname,
+			       outside ? ", outside the pickle's directory" : "");
+		return 1;
+	}
+	/* NumpyArrayWrapper: shape, dtype, numpy_array_alignment_bytes */
+	shape = state_get(m, state, "shape", &found, &incomplete);
+	if (found && (is_box(shape, m, B_TUPLE) || is_box(shape, m, B_LIST)) &&
+	    BX(m, shape)->count == BX(m, shape)->n) {
+		for (i = 0; i < BX(m, shape)->n; i++) {
+			pv d = item(m, shape, i);
+			int64_t x = TAG(d) == T_INT ? pv_int(d) : TAG(d) == T_TRUE ? 1 : TAG(d) == T_FALSE ? 0 : -1;
+			if (x < 0 || __builtin_mul_overflow(count, (uint64_t)x, &count)) {
+				found = 0;
+				break;
+			}
+		}
+	} else if (found) {
+		found = 0;
+	} else if (incomplete) {
+		jl_unlocatable(m, off);
+		return 0;
+	}
+	if (!found) {
+		vm_err(m, LC_E_MALFORMED, off,
+		       "joblib NumpyArrayWrapper at offset %llu: its shape is not a tuple of non-negative ints that "
+		       "fits 64 bits (the array data that follows cannot be located)",
+		       (unsigned long long)off);
+		return 0;
+	}
+	v = state_get(m, state, "dtype", &found, &incomplete);
+	if (!found && incomplete) {
+		jl_unlocatable(m, off);
+		return 0;
+	}
+	if (!found || !jl_dtype(m, v, &isz, &obj, 0, why, sizeof why)) {
+		if (!found)
+			snprintf(why, sizeof why, "it has no dtype");
+		vm_err(m, LC_E_MALFORMED, off,
+		       "joblib NumpyArrayWrapper at offset %llu: %s (the array data that follows cannot be located)",
+		       (unsigned long long)off, why);
+		return 0;
+	}
+	v = state_get(m, state, "numpy_array_alignment_bytes", &padding, &incomplete);
+	if (padding && TAG(v) == T_NONE)
+		padding = 0;
+	if (incomplete && !padding && !obj) {
+		jl_unlocatable(m, off);
+		return 0;
+	}
+	/* inside a frame, the unpickler reads the array after the frame */
+	start = *posp;
+	if (m->frame_end > *posp) {
+		if (m->frame_gap > m->len - m->frame_end) {
+			vm_err(m, LC_E_TRUNCATED, off, "joblib array data of the wrapper at offset %llu lies beyond the end",
+			       (unsigned long long)off);
+			return 0;
+		}
+		start = m->frame_end + m->frame_gap;
+	}
+	p = start;
+	if (obj) {
+		p = jl_nested(m, start);
+		if (!p)
+			return 0;
+	} else {
+		if (padding) {
+			if (p >= m->len) {
+				vm_err(m, LC_E_TRUNCATED, off,
+				       "joblib NumpyArrayWrapper at offset %llu: EOF reading the alignment padding byte",
+				       (unsigned long long)off);
+				return 0;
+			}
+			if (m->data[p] > m->len - p - 1) {
+				vm_err(m, LC_E_TRUNCATED, off,
+				       "joblib NumpyArrayWrapper at offset %llu: EOF reading %u bytes of alignment "
+				       "padding",
+				       (unsigned long long)off, m->data[p]);
+				return 0;
+			}
+			p += 1 + (size_t)m->data[p];
+		}
+		if (__builtin_mul_overflow(count, isz, &size) || size > m->len - p) {
+			vm_err(m, LC_E_TRUNCATED, off,
+			       "joblib NumpyArrayWrapper at offset %llu: EOF reading array data, expected %llu x %llu "
+			       "bytes, %llu left (data was truncated)",
+			       (unsigned long long)off, (unsigned long long)count, (unsigned long long)isz,
+			       (unsigned long long)(m->len - p));
+			return 0;
+		}
+		p += (size_t)size;
+		/* pickle.load (not joblib.load) reads these bytes as opcodes:
+		 * a pickle hidden there (in the padding, say) is judged too */
+		if (p > start && lc_pickle_probe(m->data, p, start) >= LC_BID_STRONG) {
+			char name[64];
+			lc_finding_add(m->ctx, LC_SEV_MEDIUM, "joblib.array-data-pickle", start, NULL, NULL,
+				       "the array data after the joblib NumpyArrayWrapper at offset %llu parses as a "
+				       "pickle: pickle.load would run it where joblib.load skips it",
+				       (unsigned long long)off);
+			snprintf(name, sizeof name, "<joblib array data@%zu>", start);
+			lc_scan_child_as(m->ctx, name, "pickle", m->data + start, p - start, start);
+		}
+	}
+	if (start == *posp)
+		*posp = p;
+	else
+		m->frame_gap += p - start;
+	return 1;
 }
 
 /* ---- stream end --------------------------------------------------------- */
@@ -2172,6 +2537,8 @@ static void stream_reset(vm *m)
 	m->stop_reached = 0;
 	m->soft_err = LC_OK;
 	m->soft_msg[0] = '\0';
+	m->frame_end = 0;
+	m->frame_gap = 0;
 }
 
 /* ---- the VM loop --------------------------------------------------------- */
@@ -2418,7 +2785,22 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 
 	for (;;) {
 		uint8_t op;
-		size_t off = pos;
+		size_t off;
+		if (m->frame_gap && pos >= m->frame_end) {
+			/* the frame is exhausted: the next read comes from the file,
+			 * after the joblib array data read past the frame */
+			if (pos > m->frame_end) {
+				vm_err(m, LC_E_MALFORMED, pos,
+				       "opcode at offset %llu runs past the end of its frame (pickle exhausted before "
+				       "end of frame)",
+				       (unsigned long long)m->frame_end);
+				goto out;
+			}
+			pos = m->frame_end + m->frame_gap;
+			m->frame_end = 0;
+			m->frame_gap = 0;
+		}
+		off = pos;
 		if (pos >= len) {
 			if (pos == m->stream_start)
 				vm_err(m, LC_E_TRUNCATED, pos, "Ran out of input (empty pickle at offset %llu)",
@@ -3052,6 +3434,10 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 				goto out;
 			}
 			do_build(m, m->stack[m->sp - 1], state, off);
+			if (m->joblib && !joblib_build(m, m->stack[m->sp - 1], state, off, &pos)) {
+				release(m, state);
+				goto out;
+			}
 			release(m, state);
 			break;
 		}
@@ -3133,6 +3519,12 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 			NEED(8);
 			n = lc_le64(d + pos);
 			pos += 8;
+			if (m->frame_gap)
+				FAIL(LC_E_MALFORMED, "FRAME at offset %llu: beginning of a new frame before end of current "
+						     "frame",
+				     (unsigned long long)off);
+			if (n <= (uint64_t)(len - pos))
+				m->frame_end = pos + (size_t)n;
 			if (n > (uint64_t)INT64_MAX || n > (uint64_t)(len - pos)) {
 				/* CPython stops here ("pickle data was truncated"); we
 				 * note it and read on, so that what the frame hides is
@@ -3295,6 +3687,8 @@ lc_err lc_parse_pickle(lc_ctx *ctx, const uint8_t *data, size_t len)
 	lc_err result = LC_OK;
 
 	vm_init(&m, ctx, data, len, NULL);
+	/* a pickle file may be a joblib.dump: its array data is skipped */
+	m.joblib = 1;
 	while (pos < len) {
 		lc_err e;
 		size_t from = pos;

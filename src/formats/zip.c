@@ -933,8 +933,17 @@ static void classify(zip *z)
 		z->torchscript = has_name(z, root, rl, "code/", true) && has_name(z, root, rl, "constants.pkl", false);
 		break;
 	}
-	if (!z->pytorch)
+	if (!z->pytorch) {
+		/* numpy.savez writes one "<name>.npy" member per array; the
+		 * members themselves are identified by content (npy reader). */
+		size_t npy = 0;
+		for (size_t i = 0; i < z->ne; i++)
+			if (z->e[i].name_len > 4 && memcmp(z->e[i].raw + z->e[i].name_len - 4, ".npy", 4) == 0)
+				npy++;
+		if (npy > 0 && npy == z->ne)
+			lc_set_format(z->ctx, "npz");
 		return;
+	}
 	lc_set_format(z->ctx, z->torchscript ? "torchscript" : "pytorch-zip");
 	lc_add_flags(z->ctx, LC_CTX_PYTORCH | (z->torchscript ? LC_CTX_TORCHSCRIPT : 0u));
 	size_t ncode = 0;

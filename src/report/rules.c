@@ -348,6 +348,53 @@ static const lc_rule_info rules[] = {
 	 "Do not call apply_chat_template() with this tokenizer. Replace the chat_template with a "
 	 "known-good one or obtain the model from a trusted source.",
 	 "1336"},
+	/* ---- numpy / joblib / zlib ---- */
+	{"npy.object-array",
+	 "The .npy array has an object dtype: its data is a pickle.",
+	 "numpy stores arrays with Python objects (dtype 'O', or a structured dtype with such a field) "
+	 "as a pickle after the header. numpy.load refuses them unless allow_pickle=True, which "
+	 "unpickles the data. laocoon scans that pickle; its findings are reported separately.",
+	 "Prefer arrays without object dtype. Load object arrays only from trusted sources.",
+	 NULL},
+	{"npy.trailing-data",
+	 "Bytes follow the array data of the .npy file.",
+	 "numpy.load reads exactly shape x itemsize bytes and ignores the rest. Extra bytes can hide "
+	 "a second payload or make the file readable as another format; they are identified and "
+	 "scanned.",
+	 "Check where the file came from; numpy.save never appends data.",
+	 NULL},
+	{"npy.header-large",
+	 "The .npy header is larger than numpy accepts by default.",
+	 "numpy.load refuses headers above 10000 characters unless allow_pickle=True (or a raised "
+	 "max_header_size), because parsing them with ast.literal_eval is slow and unsafe.",
+	 "Real headers are a few hundred bytes; inspect the file's origin.",
+	 NULL},
+	{"joblib.external-array",
+	 "A joblib (< 0.10) pickle loads array data from a separate file.",
+	 "NDArrayWrapper / ZNDArrayWrapper objects make joblib.load open another file next to the "
+	 "pickle (or elsewhere, for an absolute path or '..') and read it with "
+	 "numpy.load(allow_pickle=True). That file is a pickle carrier of its own.",
+	 "Scan the referenced file as well, or re-save the model with a current joblib version.",
+	 "73"},
+	{"joblib.array-data-pickle",
+	 "Array data in a joblib file parses as a pickle.",
+	 "joblib.load skips the raw array bytes that follow a NumpyArrayWrapper, but pickle.load "
+	 "would execute them as opcodes. The bytes were scanned as a pickle; a payload hidden there "
+	 "runs if the file is opened with plain pickle.",
+	 "Do not load the file with pickle.load; treat a payload found there as malicious.",
+	 "502"},
+	{"joblib.zfile-length",
+	 "A joblib Z-file declares a length that does not match its data.",
+	 "joblib < 0.10 Z-files carry the decompressed length in their header; joblib refuses a "
+	 "mismatch. A crafted length can make other readers disagree on the content.",
+	 "Re-create the file from a trusted source.",
+	 NULL},
+	{"zlib.trailing-data",
+	 "Bytes follow the end of the zlib stream.",
+	 "The loader stops at the end of the zlib stream and ignores what follows; the bytes were "
+	 "identified and scanned.",
+	 "Check where the file came from; compressors do not append data.",
+	 NULL},
 };
 // clang-format on
 

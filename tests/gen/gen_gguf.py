@@ -86,6 +86,8 @@ def gguf(kvs, tensors=(), version=3, alignment=32, n_kv=None, n_tensors=None, ma
     if tensors:
         out += b"\0" * ((alignment - len(out) % alignment) % alignment)
         for nb in datas:
+            if nb > 1 << 20:  # absurd sizes of malformed cases: the header is what is tested
+                break
             out += bytes(i & 0xFF for i in range(nb))
             out += b"\0" * ((alignment - nb % alignment) % alignment)
     out += extra
@@ -154,7 +156,6 @@ def cases():
     c["array_strings_past_eof"] = gguf([w3.s("a") + struct.pack("<I", ARR) + struct.pack("<IQ", STR, 1 << 20) + b"\0" * 16])
     c["array_unknown_type"] = gguf([w3.s("a") + struct.pack("<I", ARR) + struct.pack("<IQ", 99, 1) + b"\0" * 8])
     c["array_nesting"] = gguf([nested_array(12)])
-    c["array_limit"] = gguf([w3.s("a") + struct.pack("<I", ARR) + struct.pack("<IQ", U8, 1 << 33) + b"\0" * 16])
     c["alignment_type"] = gguf([("general.alignment", U64, 32)])
     c["alignment_not_pow2"] = gguf([("general.alignment", U32, 48)])
     c["alignment_zero"] = gguf([("general.alignment", U32, 0)])
