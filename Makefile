@@ -109,7 +109,7 @@ fuzz:
 
 $(BENCH_GEN): $(BUILD)/obj/bench/bench_gen.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $$(pkg-config --libs liblzma)
 
 bench: all $(BENCH_GEN)
 	bench/run.sh $(BUILD)

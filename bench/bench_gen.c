@@ -12,6 +12,10 @@
  *   ckpt1g.pt      a PyTorch zip checkpoint with a 1 GiB stored tensor member
  *   members20k.pt  a PyTorch-shaped zip with 20,000 members
  *   dir1000/       1,000 small PyTorch zip checkpoints
+ *   st1g.safetensors  a safetensors file with one 1 GiB tensor
+ *   joblib100m.xz  a joblib file (NumpyArrayWrapper framing, 12.5 M float64)
+ *                  compressed with xz to about 100 MB, as joblib.dump(compress='xz')
+ *   bomb.zip       one deflated member of 3 GiB of zeros (a 3 MB zip bomb)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,6 +28,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <lzma.h>
 #include <zlib.h>
 
 typedef struct obuf {
@@ -360,6 +365,186 @@ static void gen_ckpt(const char *path, int ntensors, const uint64_t *numel, int 
 	free(pk.p);
 }
 
+/* safetensors: 8-byte header length, JSON header padded with spaces to a
+ * multiple of 8, then the data section. */
+static void gen_safetensors(const char *path)
+{
+	const uint64_t n = 1ull << 30;
+	char hdr[256];
+	int hl = snprintf(hdr, sizeof hdr,
+			  "{\"weight\":{\"dtype\":\"F32\",\"shape\":[%llu],\"data_offsets\":[0,%llu]}}",
+			  (unsigned long long)(n / 4), (unsigned long long)n);
+	while (hl % 8)
+		hdr[hl++] = ' ';
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		exit(2);
+	obuf h = {0};
+	put64(&h, (uint64_t)hl);
+	put(&h, hdr, (size_t)hl);
+	fwrite(h.p, 1, h.len, f);
+	size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	fill_pattern(buf, chunk, 3);
+	for (uint64_t w = 0; w < n; w += chunk)
+		fwrite(buf, 1, chunk, f);
+	fclose(f);
+	free(buf);
+	free(h.p);
+}
+
+/* joblib.dump of one float64 array: a protocol-2 pickle whose
+ * NumpyArrayWrapper BUILD is followed by the alignment padding and the raw
+ * array bytes, then STOP; the whole file xz-compressed. */
+static void gen_joblib_xz(const char *path)
+{
+	const uint64_t count = 12500000; /* 100 MB of float64 */
+	obuf p = {0};
+	put1(&p, 0x80);
+	put1(&p, 2);
+	putstr(&p, "cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(");
+	binunicode(&p, "subclass");
+	putstr(&p, "cnumpy\nndarray\n");
+	binunicode(&p, "shape");
+	put1(&p, 'J');
+	put32(&p, (uint32_t)count);
+	put1(&p, 0x85); /* TUPLE1 */
+	binunicode(&p, "order");
+	binunicode(&p, "C");
+	binunicode(&p, "dtype");
+	putstr(&p, "cnumpy\ndtype\n");
+	binunicode(&p, "f8");
+	put1(&p, 0x89);
+	put1(&p, 0x88);
+	put1(&p, 0x87); /* TUPLE3 */
+	put1(&p, 'R');
+	put1(&p, '(');
+	put1(&p, 'K');
+	put1(&p, 3);
+	binunicode(&p, "<");
+	putstr(&p, "NNN");
+	put1(&p, 'J');
+	put32(&p, 0xffffffffu);
+	put1(&p, 'J');
+	put32(&p, 0xffffffffu);
+	put1(&p, 'K');
+	put1(&p, 0);
+	putstr(&p, "tb");
+	binunicode(&p, "allow_mmap");
+	put1(&p, 0x88);
+	binunicode(&p, "numpy_array_alignment_bytes");
+	put1(&p, 'K');
+	put1(&p, 16);
+	putstr(&p, "ub");
+	/* padding: one length byte, then that many bytes, so the array starts
+	 * on a 16-byte boundary */
+	size_t pad = (16 - (p.len + 1) % 16) % 16;
+	put1(&p, (uint8_t)pad);
+	for (size_t i = 0; i < pad; i++)
+		put1(&p, 0xff);
+	size_t hdr_len = p.len;
+	size_t total = hdr_len + count * 8 + 1;
+	uint8_t *raw = malloc(total);
+	if (!raw)
+		exit(2);
+	memcpy(raw, p.p, hdr_len);
+	/* Weight-like values (few significant bits), so that xz really
+	 * compresses: random bytes would be stored raw and decode as memcpy. */
+	uint32_t seed = 11;
+	for (uint64_t i = 0; i < count; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		double v = ((double)(seed >> 16) - 32768.0) / 4096.0;
+		memcpy(raw + hdr_len + i * 8, &v, 8);
+	}
+	raw[total - 1] = '.';
+	size_t cap = lzma_stream_buffer_bound(total);
+	uint8_t *out = malloc(cap);
+	size_t olen = 0;
+	if (!out || lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, raw, total, out, &olen, cap) != LZMA_OK) {
+		fprintf(stderr, "bench_gen: xz encoding failed\n");
+		exit(2);
+	}
+	write_all(path, out, olen);
+	free(raw);
+	free(out);
+	free(p.p);
+}
+
+/* A zip bomb: one member, 3 GiB of zeros deflated (about 3 MB). */
+static void gen_bomb(const char *path)
+{
+	const uint64_t n = 3ull << 30;
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	if (deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		exit(2);
+	size_t chunk = 1 << 20;
+	uint8_t *zeros = calloc(1, chunk);
+	obuf comp = {0};
+	uint8_t outbuf[1 << 16];
+	uLong crc = crc32(0, Z_NULL, 0);
+	for (uint64_t done = 0; done < n; done += chunk) {
+		crc = crc32(crc, zeros, (uInt)chunk);
+		zs.next_in = zeros;
+		zs.avail_in = (uInt)chunk;
+		int flush = done + chunk >= n ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			zs.next_out = outbuf;
+			zs.avail_out = sizeof outbuf;
+			deflate(&zs, flush);
+			put(&comp, outbuf, sizeof outbuf - zs.avail_out);
+		} while (zs.avail_out == 0);
+	}
+	deflateEnd(&zs);
+	const char *name = "data.pkl";
+	obuf z = {0};
+	put32(&z, 0x04034b50);
+	put16(&z, 20);
+	put16(&z, 0);
+	put16(&z, 8);
+	put16(&z, 0);
+	put16(&z, 0);
+	put32(&z, (uint32_t)crc);
+	put32(&z, (uint32_t)comp.len);
+	put32(&z, (uint32_t)n);
+	put16(&z, (uint16_t)strlen(name));
+	put16(&z, 0);
+	putstr(&z, name);
+	put(&z, comp.p, comp.len);
+	size_t cd = z.len;
+	put32(&z, 0x02014b50);
+	put16(&z, 20);
+	put16(&z, 20);
+	put16(&z, 0);
+	put16(&z, 8);
+	put16(&z, 0);
+	put16(&z, 0);
+	put32(&z, (uint32_t)crc);
+	put32(&z, (uint32_t)comp.len);
+	put32(&z, (uint32_t)n);
+	put16(&z, (uint16_t)strlen(name));
+	put16(&z, 0);
+	put16(&z, 0);
+	put16(&z, 0);
+	put16(&z, 0);
+	put32(&z, 0);
+	put32(&z, 0);
+	putstr(&z, name);
+	size_t cdlen = z.len - cd;
+	put32(&z, 0x06054b50);
+	put16(&z, 0);
+	put16(&z, 0);
+	put16(&z, 1);
+	put16(&z, 1);
+	put32(&z, (uint32_t)cdlen);
+	put32(&z, (uint32_t)cd);
+	put16(&z, 0);
+	write_all(path, z.p, z.len);
+	free(zeros);
+	free(comp.p);
+	free(z.p);
+}
+
 static int gen(const char *dir)
 {
 	char p[4096];
@@ -392,6 +577,15 @@ static int gen(const char *dir)
 			gen_ckpt(q, 4, numel, 0);
 		}
 	}
+	snprintf(p, sizeof p, "%s/st1g.safetensors", dir);
+	if (!exists(p))
+		gen_safetensors(p);
+	snprintf(p, sizeof p, "%s/joblib100m.xz", dir);
+	if (!exists(p))
+		gen_joblib_xz(p);
+	snprintf(p, sizeof p, "%s/bomb.zip", dir);
+	if (!exists(p))
+		gen_bomb(p);
 	return 0;
 }
 
