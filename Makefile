@@ -13,7 +13,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := zlib jansson yaml-0.1
+PKGS    := zlib jansson yaml-0.1 libcrypto
 # libarchive is opened with dlopen on first use (src/formats/archive_dl.h):
 # only its headers are needed at build time.
 PKG_AR_CFLAGS = $(shell pkg-config --cflags libarchive 2>/dev/null)
@@ -38,7 +38,7 @@ CFLAGS_ALL += $(SANFLAGS)
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CLI_OBJ  := $(BUILD)/obj/cli/main.o
+CLI_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard cli/*.c)))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GOLDEN   := $(BUILD)/tests/golden_runner

@@ -15,14 +15,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "laocoon.h"
 
-#define EXIT_USAGE 64
+#define EXIT_USAGE LC_EXIT_USAGE
 
 static void usage(FILE *out)
 {
-	fputs("usage: laocoon scan [options] PATH...\n"
+	fputs("usage: laocoon COMMAND [options] ...\n"
 	      "       laocoon --version | --help | --help-limits\n"
+	      "\n"
+	      "commands:\n",
+	      out);
+#define LC_COMMAND(name, summary) fprintf(out, "  %-10s %s\n", #name, summary);
+#include "commands.def"
+#undef LC_COMMAND
+	fputs("\n"
+	      "laocoon COMMAND --help shows a command's options.\n"
+	      "\n"
+	      "usage: laocoon scan [options] PATH...\n"
 	      "\n"
 	      "Scans model files and directories without executing them and reports what\n"
 	      "loading them would do.  Formats are recognised by content, never by name.\n"
@@ -64,7 +75,7 @@ static int need_arg(int argc, char **argv, int i)
 	return 1;
 }
 
-static int cmd_scan(int argc, char **argv)
+int lc_cmd_scan(int argc, char **argv)
 {
 	lc_scan_options opt;
 	lc_scan_options_default(&opt);
@@ -195,8 +206,11 @@ int main(int argc, char **argv)
 		help_limits();
 		return 0;
 	}
-	if (strcmp(cmd, "scan") == 0)
-		return cmd_scan(argc - 2, argv + 2);
+#define LC_COMMAND(name, summary)                                                                        \
+	if (strcmp(cmd, #name) == 0)                                                                     \
+		return lc_cmd_##name(argc - 2, argv + 2);
+#include "commands.def"
+#undef LC_COMMAND
 	fprintf(stderr, "laocoon: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(gcc make pkgconf zlib1g-dev liblzma-dev libarchive-dev libjansson-dev libyaml-dev)
+build_pkgs=(gcc make pkgconf zlib1g-dev liblzma-dev libarchive-dev libjansson-dev libyaml-dev libssl-dev)
 test_pkgs=(python3 nodejs npm)
 fuzz_pkgs=(clang libclang-rt-dev)
 gen_pkgs=(python3-torch python3-numpy python3-sklearn python3-joblib)
