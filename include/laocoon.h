@@ -101,6 +101,8 @@ typedef struct lc_member {
 	uint64_t size;
 } lc_member;
 
+struct lc_graph; /* src/graph/graph.h */
+
 typedef struct lc_file_result {
 	char *path;
 	const char *format;   /* format of the file itself ("pickle", "pytorch-zip" ...) */
@@ -115,6 +117,7 @@ typedef struct lc_file_result {
 	lc_member *members;
 	size_t nmembers, capmembers;
 	double elapsed_ms;
+	struct lc_graph *graph; /* the file's model graph, kept only with lc_scan_options.keep_graphs */
 } lc_file_result;
 
 typedef struct lc_result {
@@ -127,6 +130,7 @@ typedef struct lc_result {
 typedef struct lc_scan_options {
 	lc_limits limits;
 	unsigned jobs;        /* worker threads over files; 0 = number of CPUs */
+	int keep_graphs;      /* keep each file's model graph in its result (inspect, graph) */
 } lc_scan_options;
 
 void lc_scan_options_default(lc_scan_options *opt);

@@ -262,12 +262,13 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len, int mapped)
+void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint8_t *data, size_t len, int mapped)
 {
 	double t0 = now_ms();
 	lc_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
-	ctx.lim = lim;
+	ctx.lim = &opt->limits;
+	ctx.keep_graphs = opt->keep_graphs;
 	ctx.file = f;
 	if (mapped) {
 		ctx.map = data;
@@ -318,6 +319,6 @@ lc_err lc_scan_mem(const lc_scan_options *opt, const char *name, const void *dat
 					    (unsigned long long)opt->limits.max_file_size, len);
 		return LC_E_LIMIT;
 	}
-	lc_scan_file_view(&opt->limits, f, (const uint8_t *)data, len, 0);
+	lc_scan_file_view(opt, f, (const uint8_t *)data, len, 0);
 	return f->status == LC_STATUS_ERROR ? f->error_code : LC_OK;
 }

@@ -143,6 +143,7 @@ struct lc_ctx {
 	uint64_t pickle_ops;     /* opcodes executed over all pickles of this file */
 	struct lc_dedup *dedup;  /* folds repeated findings */
 	bool findings_capped;    /* max_findings reached (reported once) */
+	int keep_graphs;         /* hand the first graph to the file result */
 	const uint8_t *map;      /* the file's read-only mapping, or NULL */
 	size_t map_len;
 	size_t map_released;     /* bytes at the start of map handed back */
@@ -235,7 +236,7 @@ void *lc_alloc_input(lc_ctx *ctx, size_t n, const char *what);
 /* ---- engine internals (src/core/engine.c, result.c, walk.c) ------------- */
 
 /* Scans one top-level view into f (already holding path and size). */
-void lc_scan_file_view(const lc_limits *lim, lc_file_result *f, const uint8_t *data, size_t len, int mapped);
+void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint8_t *data, size_t len, int mapped);
 void lc_ctx_release(lc_ctx *ctx);
 void lc_file_result_clear(lc_file_result *f);
 /* Appends a zeroed file result; NULL on allocation failure. */

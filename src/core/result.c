@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/lc.h"
+#include "graph/graph.h"
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -269,6 +270,7 @@ void lc_file_result_clear(lc_file_result *f)
 	free(f->members);
 	free(f->path);
 	free(f->error);
+	lc_graph_free(f->graph);
 	memset(f, 0, sizeof *f);
 }
 

@@ -192,8 +192,9 @@ static void file_error(lc_file_result *f, lc_err code, const char *what, const c
 /* Maps one regular file read-only and scans it.  The mapping is private and
  * never written; readers touch only the pages they parse, so tensor payloads
  * are never read from disk. */
-static void scan_regular(const lc_limits *lim, lc_file_result *f)
+static void scan_regular(const lc_scan_options *opt, lc_file_result *f)
 {
+	const lc_limits *lim = &opt->limits;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		file_error(f, LC_E_IO, "cannot open", strerror(errno));
@@ -228,7 +229,7 @@ static void scan_regular(const lc_limits *lim, lc_file_result *f)
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		lc_scan_file_view(lim, f, (const uint8_t *)"", 0, 0);
+		lc_scan_file_view(opt, f, (const uint8_t *)"", 0, 0);
 		return;
 	}
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -237,11 +238,12 @@ static void scan_regular(const lc_limits *lim, lc_file_result *f)
 		file_error(f, LC_E_IO, "cannot map", strerror(errno));
 		return;
 	}
-	lc_scan_file_view(lim, f, map, (size_t)st.st_size, 1);
+	lc_scan_file_view(opt, f, map, (size_t)st.st_size, 1);
 	munmap(map, (size_t)st.st_size);
 }
 
 typedef struct pool {
+	const lc_scan_options *opt;
 	const lc_limits *lim;
 	walk_item *items;
 	lc_file_result *results;
@@ -261,7 +263,7 @@ static void scan_item(pool *p, size_t i)
 	else if (p->items[i].is_link == 2)
 		file_error(f, LC_E_IO, "cannot open directory", strerror(EACCES));
 	else
-		scan_regular(p->lim, f);
+		scan_regular(p->opt, f);
 }
 
 static void *worker(void *arg)
@@ -323,7 +325,7 @@ lc_err lc_scan_path(const lc_scan_options *opt, const char *path, lc_result *out
 			break;
 		}
 	}
-	pool p = {.lim = lim, .items = list.items, .results = out->files + base, .n = list.n, .next = 0,
+	pool p = {.opt = opt, .lim = lim, .items = list.items, .results = out->files + base, .n = list.n, .next = 0,
 		  .root_real = root_real};
 	pthread_mutex_init(&p.mu, NULL);
 	unsigned jobs = opt->jobs ? opt->jobs : cpu_count();

@@ -214,6 +214,11 @@ typedef struct vm {
 	/* sources of nested payloads already handed to the engine */
 	pv *nested_done;
 	size_t nnested, nestedcap;
+	/* lc_pickle_scan_state_dict: entries set on any dict or OrderedDict,
+	 * tagged with the target's box; STOP keeps the top-level one's. */
+	int sd;
+	struct sd_rec *sdr;
+	size_t nsdr, sdrcap;
 } vm;
 
 /* ---- errors ----------------------------------------------------------- */
@@ -1982,6 +1987,197 @@ static void col_add(vm *m, uint32_t bi, pv v)
 	c->v[c->n++] = v;
 }
 
+/* ---- state-dict extraction (lc_pickle_scan_state_dict) ------------------ */
+
+/* Entries of all dicts are noted while they are built, because a box keeps
+ * only its first few items; STOP then keeps those of the top-level value.
+ * A box is identified by its index and the offset of the opcode that made
+ * it, since indices are reused once a box is freed. */
+typedef struct sd_rec {
+	uint32_t box;
+	uint64_t box_off;
+	lc_pickle_tensor t;
+} sd_rec;
+
+/* More entries than any real state dict has (the largest have ~1e5). */
+#define SD_MAX_ENTRIES 2000000u
+
+static int global_is(vm *m, pv v, const char *mod, const char *qual);
+
+static int is_ordered_dict(vm *m, pv v)
+{
+	return is_box(v, m, B_CALL) && global_is(m, item(m, v, CI_CALLEE), "collections", "OrderedDict");
+}
+
+static int sd_uint(pv v, uint64_t *out)
+{
+	if (TAG(v) != T_INT || pv_int(v) < 0)
+		return 0;
+	*out = (uint64_t)pv_int(v);
+	return 1;
+}
+
+/* A size or stride tuple of small non-negative ints. */
+static const char *sd_dims(vm *m, pv v, uint64_t *out, unsigned *n)
+{
+	box *b;
+	unsigned i;
+	if (!is_box(v, m, B_TUPLE))
+		return "its size or stride is not a tuple";
+	b = BX(m, v);
+	if (b->count > LC_PICKLE_TENSOR_MAX_DIMS || b->n != b->count)
+		return "it has more than 8 dimensions";
+	for (i = 0; i < b->n; i++)
+		if (!sd_uint(item(m, v, i), &out[i]))
+			return "a size or stride is not a non-negative int";
+	*n = b->n;
+	return NULL;
+}
+
+/* Decodes the rebuild call torch.load would make for a state-dict value:
+ * _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
+ * backward_hooks[, metadata]), _rebuild_tensor_v3(..., dtype[, metadata]),
+ * legacy _rebuild_tensor(storage, storage_offset, size, stride), possibly
+ * wrapped in _rebuild_parameter(tensor, requires_grad, hooks[, state]).
+ * Returns NULL, or why the value is not such a tensor. */
+static const char *sd_tensor(vm *m, pv v, lc_pickle_tensor *t)
+{
+	pv fn, args, storage, pid, key, x;
+	unsigned nstride = 0, need;
+	int v3 = 0, legacy = 0;
+	const char *why;
+	char txt[16];
+	if (!is_box(v, m, B_CALL))
+		return "the value is not a tensor";
+	fn = item(m, v, CI_CALLEE);
+	args = item(m, v, CI_ARGS);
+	if (global_is(m, fn, "torch._utils", "_rebuild_parameter") ||
+	    global_is(m, fn, "torch._utils", "_rebuild_parameter_with_state")) {
+		v = item(m, args, 0);
+		if (!is_box(v, m, B_CALL))
+			return "the parameter does not wrap a tensor";
+		fn = item(m, v, CI_CALLEE);
+		args = item(m, v, CI_ARGS);
+	}
+	if (global_is(m, fn, "torch._utils", "_rebuild_tensor_v3"))
+		v3 = 1;
+	else if (global_is(m, fn, "torch._utils", "_rebuild_tensor"))
+		legacy = 1;
+	else if (!global_is(m, fn, "torch._utils", "_rebuild_tensor_v2"))
+		return "the value is not built by a dense tensor rebuild function (quantized, sparse or not a tensor)";
+	need = legacy ? 4 : v3 ? 7 : 6;
+	if (!is_box(args, m, B_TUPLE) || BX(m, args)->n < need)
+		return "the tensor rebuild call has too few arguments";
+	storage = item(m, args, 0);
+	pid = item(m, storage, 0);
+	if (!is_box(storage, m, B_PERSID) || !is_box(pid, m, B_TUPLE) || BX(m, pid)->count < 5 ||
+	    BX(m, pid)->count > 6 || BX(m, pid)->n != BX(m, pid)->count ||
+	    !str_text(m, item(m, pid, 0), txt, sizeof txt, NULL) || strcmp(txt, "storage") != 0)
+		return "the tensor's storage is not a ('storage', type, key, location, numel) persistent id";
+	x = item(m, pid, 1);
+	if (!is_box(x, m, B_GLOBAL))
+		return "the storage type is not a global";
+	g_full(m, BX(m, x)->aux, t->storage_type, sizeof t->storage_type);
+	key = item(m, pid, 2);
+	if (TAG(key) == T_STR) {
+		if (!str_text(m, key, t->storage_key, sizeof t->storage_key, NULL) || !t->storage_key[0])
+			return "the storage key is not a short str";
+	} else if (TAG(key) == T_INT) {
+		snprintf(t->storage_key, sizeof t->storage_key, "%lld", (long long)pv_int(key));
+	} else {
+		return "the storage key is neither a str nor an int";
+	}
+	if (!sd_uint(item(m, pid, 4), &t->storage_numel))
+		return "the storage size is not a non-negative int";
+	/* Legacy streams carry a view_metadata slot, None since torch 0.4. */
+	if (BX(m, pid)->count == 6 && TAG(item(m, pid, 5)) != T_NONE)
+		return "the storage is a view of another storage (pre-0.4 layout)";
+	if (!sd_uint(item(m, args, 1), &t->offset))
+		return "the storage offset is not a non-negative int";
+	if ((why = sd_dims(m, item(m, args, 2), t->size, &t->ndim)) != NULL ||
+	    (why = sd_dims(m, item(m, args, 3), t->stride, &nstride)) != NULL)
+		return why;
+	if (nstride != t->ndim)
+		return "its size and stride have different lengths";
+	if (v3) {
+		x = item(m, args, 6);
+		if (!is_box(x, m, B_GLOBAL) || strcmp(g_mod(m, BX(m, x)->aux), "torch") != 0 ||
+		    strlen(g_qual(m, BX(m, x)->aux)) >= sizeof t->dtype)
+			return "the dtype argument is not a torch dtype";
+		snprintf(t->dtype, sizeof t->dtype, "%s", g_qual(m, BX(m, x)->aux));
+	}
+	return NULL;
+}
+
+/* Notes dict[key] = val for the dict box bi. */
+static void sd_note(vm *m, uint32_t bi, pv key, pv val)
+{
+	sd_rec *r;
+	const char *why;
+	char name[NAME_MAX_LEN + 1];
+	size_t nl;
+	if (m->nsdr >= SD_MAX_ENTRIES) {
+		if (!m->err)
+			vm_err(m, LC_E_LIMIT, m->boxes[bi].off, "state dict has more than %u entries", SD_MAX_ENTRIES);
+		return;
+	}
+	if (m->nsdr == m->sdrcap) {
+		sd_rec *p = grow(m, m->sdr, &m->sdrcap, m->nsdr + 1, sizeof *p);
+		if (!p)
+			return;
+		m->sdr = p;
+	}
+	r = &m->sdr[m->nsdr];
+	memset(r, 0, sizeof *r);
+	r->box = bi;
+	r->box_off = m->boxes[bi].off;
+	if (str_text(m, key, name, sizeof name, &nl)) {
+		r->t.name = lc_strndup(name, nl);
+		if (!r->t.name) {
+			vm_oom(m);
+			return;
+		}
+	}
+	why = r->t.name ? sd_tensor(m, val, &r->t) : "its key is not a str (or longer than 1024 bytes)";
+	r->t.is_tensor = why == NULL;
+	r->t.why = why;
+	m->nsdr++;
+}
+
+static void sd_pairs(vm *m, uint32_t bi, size_t from)
+{
+	size_t i;
+	for (i = from; i + 1 < m->sp; i += 2)
+		sd_note(m, bi, m->stack[i], m->stack[i + 1]);
+}
+
+/* STOP: hands the entries of the top-level value v to info. */
+static void sd_collect(vm *m, pv v)
+{
+	lc_pickle_info *in = m->info;
+	size_t i, n = 0;
+	uint32_t bi;
+	if (!in || TAG(v) != T_BOX || (!is_box(v, m, B_DICT) && !is_ordered_dict(m, v)))
+		return;
+	in->state_dict = 1;
+	bi = (uint32_t)DATA(v);
+	for (i = 0; i < m->nsdr; i++)
+		n += m->sdr[i].box == bi && m->sdr[i].box_off == m->boxes[bi].off;
+	if (n == 0)
+		return;
+	in->tensors = calloc(n, sizeof *in->tensors);
+	if (!in->tensors) {
+		vm_oom(m);
+		return;
+	}
+	for (i = 0; i < m->nsdr; i++) {
+		if (m->sdr[i].box != bi || m->sdr[i].box_off != m->boxes[bi].off)
+			continue;
+		in->tensors[in->ntensors++] = m->sdr[i].t;
+		m->sdr[i].t.name = NULL; /* ownership moved */
+	}
+}
+
 /* ---- container updates -------------------------------------------------- */
 
 /* APPEND(S)/SETITEM(S)/ADDITEMS onto target = stack[x-1] with the values
@@ -1991,6 +2187,8 @@ static void fill_target(vm *m, size_t x, uint64_t off, const char *method, int p
 {
 	pv t = m->stack[x - 1];
 	size_t i;
+	if (m->sd && pairs && (is_box(t, m, B_DICT) || is_ordered_dict(m, t)))
+		sd_pairs(m, (uint32_t)DATA(t), x);
 	if (TAG(t) == T_BOX) {
 		uint32_t bi = (uint32_t)DATA(t);
 		int k = m->boxes[bi].kind;
@@ -2847,6 +3045,8 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 			*end = pos;
 			m->stop_reached = 1;
 			m->stream_ops++;
+			if (m->sd)
+				sd_collect(m, v);
 			if (m->info) {
 				lc_pickle_info *in = m->info;
 				in->end = pos;
@@ -3158,6 +3358,8 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 			bi = box_new(m, B_DICT, off);
 			if (!bi)
 				goto out;
+			if (m->sd)
+				sd_pairs(m, bi, x);
 			for (i = x; i < m->sp; i++)
 				box_add(m, bi, m->stack[i], KEEP_DICT);
 			m->sp = x;
@@ -3624,6 +3826,9 @@ static void vm_free(vm *m)
 	free(m->refd);
 	free(m->work);
 	free(m->nested_done);
+	for (i = 0; i < m->nsdr; i++)
+		free(m->sdr[i].t.name);
+	free(m->sdr);
 }
 
 /* Ends a stream: findings for globals imported but not called, memory. */
@@ -3640,7 +3845,8 @@ static void record_error(vm *m)
 	}
 }
 
-lc_err lc_pickle_scan_one(lc_ctx *ctx, const uint8_t *data, size_t len, size_t start, lc_pickle_info *info)
+static lc_err scan_one(lc_ctx *ctx, const uint8_t *data, size_t len, size_t start, lc_pickle_info *info,
+		       int state_dict)
 {
 	vm m;
 	size_t end = start;
@@ -3650,6 +3856,7 @@ lc_err lc_pickle_scan_one(lc_ctx *ctx, const uint8_t *data, size_t len, size_t s
 	if (start > len)
 		return lc_fail(ctx, LC_E_INTERNAL, start, "pickle start beyond the view");
 	vm_init(&m, ctx, data, len, info);
+	m.sd = state_dict && info;
 	e = vm_run(&m, start, &end, NULL);
 	stream_end(&m);
 	if (e != LC_OK)
@@ -3660,11 +3867,26 @@ lc_err lc_pickle_scan_one(lc_ctx *ctx, const uint8_t *data, size_t len, size_t s
 	return e;
 }
 
+lc_err lc_pickle_scan_one(lc_ctx *ctx, const uint8_t *data, size_t len, size_t start, lc_pickle_info *info)
+{
+	return scan_one(ctx, data, len, start, info, 0);
+}
+
+lc_err lc_pickle_scan_state_dict(lc_ctx *ctx, const uint8_t *data, size_t len, size_t start, lc_pickle_info *info)
+{
+	return scan_one(ctx, data, len, start, info, 1);
+}
+
 void lc_pickle_info_free(lc_pickle_info *info)
 {
 	size_t i;
 	if (!info)
 		return;
+	for (i = 0; i < info->ntensors; i++)
+		free(info->tensors[i].name);
+	free(info->tensors);
+	info->tensors = NULL;
+	info->ntensors = 0;
 	for (i = 0; i < info->ntop_strings; i++)
 		free(info->top_strings[i]);
 	free(info->top_strings);

@@ -25,6 +25,7 @@
 
 #include "core/lc.h"
 #include "formats/pickle.h"
+#include "formats/zip.h"
 
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CENTRAL 0x02014b50u
@@ -1021,4 +1022,89 @@ out:
 	}
 	free(z.e);
 	return z.first_err;
+}
+
+/* ---- directory access for convert (src/formats/zip.h) ------------------------------ */
+
+lc_err lc_zip_list(lc_ctx *ctx, const uint8_t *data, size_t len, lc_zip_entry **out, size_t *n)
+{
+	zip z;
+	memset(&z, 0, sizeof z);
+	z.ctx = ctx;
+	z.d = data;
+	z.n = len;
+	*out = NULL;
+	*n = 0;
+	lc_err err = read_end_records(&z);
+	if (err != LC_OK)
+		return err;
+	note_err(&z, read_central(&z));
+	read_locals(&z);
+	lc_zip_entry *v = calloc(z.ne ? z.ne : 1, sizeof *v);
+	if (!v)
+		note_err(&z, lc_fail(ctx, LC_E_NOMEM, LC_NO_OFFSET, "out of memory"));
+	for (size_t i = 0; v && i < z.ne; i++) {
+		zent *e = &z.e[i];
+		if (!e->local_ok)
+			continue;
+		lc_zip_entry *o = &v[(*n)++];
+		o->name = (char *)e->raw; /* ownership moves */
+		e->raw = NULL;
+		o->name_len = e->name_len;
+		o->method = e->method;
+		o->flags = e->flags;
+		o->data = data + e->data_off;
+		o->csize = e->csize;
+		o->usize = e->usize;
+	}
+	for (size_t i = 0; i < z.ne; i++) {
+		free(z.e[i].raw);
+		free(z.e[i].disp);
+	}
+	free(z.e);
+	*out = v;
+	return z.first_err;
+}
+
+void lc_zip_list_free(lc_zip_entry *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+lc_err lc_zip_entry_content(lc_ctx *ctx, const lc_zip_entry *e, const uint8_t **data, size_t *len,
+			    uint8_t **owned)
+{
+	*data = NULL;
+	*len = 0;
+	*owned = NULL;
+	if (e->flags & GP_CRYPT_ANY)
+		return lc_fail(ctx, LC_E_UNSUPPORTED, LC_NO_OFFSET, "zip member %s is flagged encrypted", e->name);
+	if (e->method == 0) {
+		if (e->csize > SIZE_MAX)
+			return lc_fail(ctx, LC_E_LIMIT, LC_NO_OFFSET, "zip member %s too large to map", e->name);
+		*data = e->data;
+		*len = (size_t)e->csize;
+		return LC_OK;
+	}
+	if (e->method != 8)
+		return lc_fail(ctx, LC_E_UNSUPPORTED, LC_NO_OFFSET, "zip member %s uses compression method %u (%s)",
+			       e->name, e->method, method_name(e->method));
+	/* inflate_member reads z->d + data_off: a view holding just this member. */
+	zip z;
+	zent t;
+	memset(&z, 0, sizeof z);
+	memset(&t, 0, sizeof t);
+	z.ctx = ctx;
+	z.d = e->data;
+	z.n = (size_t)e->csize;
+	t.disp = e->name;
+	t.csize = e->csize;
+	t.usize = e->usize;
+	uint32_t crc;
+	lc_err err = inflate_member(&z, &t, false, owned, len, &crc);
+	if (err == LC_OK)
+		*data = *owned;
+	return err;
 }
