@@ -1638,6 +1638,32 @@ static void resolve_callee(vm *m, pv c, callee *out)
 		out->why = "a non-callable constant";
 }
 
+/* State-dict mode: convert accepts only the calls torch.save writes for
+ * tensors; anything else is counted (policy findings are unchanged). */
+static void sd_call(vm *m, uint32_t id)
+{
+	static const char *const ok[][2] = {
+		{"torch._utils", "_rebuild_tensor_v2"},
+		{"torch._utils", "_rebuild_tensor_v3"},
+		{"torch._utils", "_rebuild_tensor"},
+		{"torch._utils", "_rebuild_parameter"},
+		{"torch._utils", "_rebuild_parameter_with_state"},
+		{"collections", "OrderedDict"},
+	};
+	size_t i;
+	if (!m->info)
+		return;
+	for (i = 0; id && i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(g_mod(m, id), ok[i][0]) == 0 && strcmp(g_qual(m, id), ok[i][1]) == 0)
+			return;
+	if (m->info->foreign_calls++ == 0) {
+		if (id)
+			g_full(m, id, m->info->foreign, sizeof m->info->foreign);
+		else
+			snprintf(m->info->foreign, sizeof m->info->foreign, "?");
+	}
+}
+
 static void report_call(vm *m, int site, uint32_t id, pv args, uint64_t off, lc_severity sev, const char *rule,
 			const char *what)
 {
@@ -1663,6 +1689,8 @@ static int judge_call(vm *m, int site, pv c, pv args, uint64_t off, uint32_t *ou
 		return 0;
 	m->calls++;
 	resolve_callee(m, c, &ce);
+	if (m->sd)
+		sd_call(m, ce.resolved ? ce.id : 0);
 	if (!ce.resolved) {
 		char ev[600];
 		describe(m, c, full, sizeof full);

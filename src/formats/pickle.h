@@ -63,6 +63,9 @@ typedef struct lc_pickle_info {
 	int state_dict;               /* the top-level value is a dict or OrderedDict */
 	lc_pickle_tensor *tensors;    /* its entries in insertion order (a repeated key repeats) */
 	size_t ntensors;
+	size_t foreign_calls;         /* calls of anything but the tensor-rebuild functions and
+	                               * collections.OrderedDict, anywhere in the pickle */
+	char foreign[160];            /* the first such callable ("?" when unresolvable) */
 } lc_pickle_info;
 
 /* Scans exactly one pickle starting at data[start] (up to and including

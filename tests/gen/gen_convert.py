@@ -16,6 +16,7 @@ compares `laocoon convert` output with these files without torch.
 import json
 import os
 import struct
+import zipfile
 
 import torch
 from torch import nn
@@ -135,6 +136,19 @@ def cases():
     }
 
 
+def big_endian_copy(src, dst, elem_size):
+    """src rewritten as a big-endian machine's torch.save would write it
+    (torch >= 2.0 records <root>/byteorder; storages in native order)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        root = zin.namelist()[0].split("/")[0]
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith(f"{root}/data/"):
+                data = b"".join(data[i:i + elem_size][::-1] for i in range(0, len(data), elem_size))
+            zout.writestr(info.filename, data)
+        zout.writestr(f"{root}/byteorder", b"big")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name, sd in cases():
@@ -146,6 +160,7 @@ def main():
         for k in sd:
             assert torch.equal(back[k], back_legacy[k]), k
         write_safetensors(f"{OUT}/{name}.expected.safetensors", dict(back))
+    big_endian_copy(f"{OUT}/mlp.pt", f"{OUT}/mlp_bigendian.pt", 4)  # all float32
     # A complex64 tensor: the crate has C64, so this converts too.
     torch.save({"c": torch.tensor([1 + 2j, -3.5j], dtype=torch.complex64)}, f"{OUT}/complex64.pt")
     write_safetensors(f"{OUT}/complex64.expected.safetensors",
