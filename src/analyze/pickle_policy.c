@@ -833,6 +833,9 @@ static const char *const reconstruct_prefixes[] = {
 	"torch.nn.modules", "torch.nn.parameter", "torch.nn.utils.parametrize", "torch.optim",
 	"torch.nn.quantized", "torch.ao.nn", "torch.nn.intrinsic", "torch.nn.qat",
 	"sklearn", "numpy", "collections", "datetime",
+	/* scipy's sparse matrices (TfidfVectorizer and one-hot outputs):
+	 * __setstate__-free data containers */
+	"scipy.sparse",
 };
 
 int lc_pickle_reconstructable(const char *module, const char *qualname, unsigned ctx_flags)

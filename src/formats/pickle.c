@@ -100,9 +100,12 @@ typedef struct box {
 
 #define KEEP_TUPLE 8
 #define KEEP_LIST 4
-/* items: key, value, key, value ...  Eight pairs: a joblib array wrapper's
- * state has six keys and all of them are needed to skip its data. */
-#define KEEP_DICT 16
+/* items: key, value, key, value ...  64 pairs: a joblib array wrapper's
+ * state has six keys, and a numpy structured dtype's fields dict has one
+ * pair per field (scikit-learn's HistGradientBoosting nodes have 13), all of
+ * them needed to size the array data.  Items grow on demand, so small dicts
+ * stay small; 128 is also the largest chunk a box can hold (cap is 8 bits). */
+#define KEEP_DICT 128
 
 /* ---- interned global names ------------------------------------------- */
 
@@ -163,7 +166,7 @@ typedef struct vm {
 	uint64_t live;
 	pv *items;
 	uint32_t nitems, itemcap;
-	uint32_t freeitems[4]; /* per class 2,4,8,16 */
+	uint32_t freeitems[7]; /* per class 2,4,8,16,32,64,128 */
 
 	gname *names;
 	uint32_t nnames, namecap;
@@ -277,9 +280,13 @@ static void *grow(vm *m, void *p, size_t *cap, size_t need, size_t elem)
 
 /* ---- boxes and items ------------------------------------------------- */
 
+/* Chunk classes 2 << c for c = 0..6: up to 128 items (the largest KEEP_*). */
 static int cap_class(unsigned cap)
 {
-	return cap <= 2 ? 0 : cap <= 4 ? 1 : cap <= 8 ? 2 : 3;
+	int c = 0;
+	while (c < 6 && (2u << c) < cap)
+		c++;
+	return c;
 }
 
 static uint32_t items_alloc(vm *m, unsigned cap)
@@ -2075,6 +2082,8 @@ static const char *sd_tensor(vm *m, pv v, lc_pickle_tensor *t)
 	int v3 = 0, legacy = 0;
 	const char *why;
 	char txt[16];
+	if (is_box(v, m, B_DICT) || is_ordered_dict(m, v))
+		return "the value is a dict (a nested checkpoint; only a flat state dict converts)";
 	if (!is_box(v, m, B_CALL))
 		return "the value is not a tensor";
 	fn = item(m, v, CI_CALLEE);
@@ -3692,6 +3701,20 @@ static lc_err vm_run(vm *m, size_t pos, size_t *end, int *plausible)
 			uint32_t bi;
 			POP(pid);
 			note_persid(m, pid);
+			/* Legacy torch.save writes nn.Module classes as the persistent
+			 * id ('module', <class>, source_file, source), and torch's
+			 * persistent_load returns the class itself: so the value is
+			 * the GLOBAL inside, judged (and called) like any global. */
+			if (is_box(pid, m, B_TUPLE) && BX(m, pid)->count >= 2 && is_box(item(m, pid, 1), m, B_GLOBAL)) {
+				char t[16];
+				if (str_text(m, item(m, pid, 0), t, sizeof t, NULL) && strcmp(t, "module") == 0) {
+					pv cls = item(m, pid, 1);
+					retain(m, cls);
+					release(m, pid);
+					PUSH(cls);
+					break;
+				}
+			}
 			bi = box_new(m, B_PERSID, off);
 			if (!bi) {
 				release(m, pid);
