@@ -46,6 +46,10 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 REPLAY   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_replay_%)
 BENCH_GEN := $(BUILD)/bench/bench_gen
 
+# Keep object files of tests and fuzz targets (make would delete them as
+# intermediates and rebuild them on every run).
+.SECONDARY:
+
 .PHONY: all deps demo check check-san test fuzz bench clean format lint
 all: $(BUILD)/laocoon $(BUILD)/liblaocoon.a
 
