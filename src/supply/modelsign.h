@@ -66,6 +66,9 @@ typedef struct lc_ms_hash_opts {
 	unsigned threads; /* 0: one per CPU */
 	/* --ignore-unsigned-files: hash only the paths this manifest names */
 	const lc_ms_manifest *only;
+	/* an empty model is refused (as the current reference does) unless set;
+	 * the reference's older golden statements include empty models */
+	int allow_empty;
 } lc_ms_hash_opts;
 
 /* Return codes of the hashing and verification calls. */
