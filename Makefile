@@ -17,6 +17,8 @@ PKGS    := zlib jansson yaml-0.1 libcrypto
 # libarchive is opened with dlopen on first use (src/formats/archive_dl.h):
 # only its headers are needed at build time.
 PKG_AR_CFLAGS = $(shell pkg-config --cflags libarchive 2>/dev/null)
+# libhdf5 likewise (src/formats/hdf5.c): Debian's serial flavour, headers only.
+PKG_H5_CFLAGS = $(shell pkg-config --cflags hdf5 2>/dev/null)
 
 # Expanded when used (not when the Makefile is read), so that a fresh machine
 # gets them right after tools/install-deps.sh has run from the deps stamp.
@@ -27,7 +29,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter -Wvla -Wformat=2
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -Iinclude -Isrc -Itests \
-              $(PKG_CFLAGS) $(PKG_AR_CFLAGS) $(CFLAGS)
+              $(PKG_CFLAGS) $(PKG_AR_CFLAGS) $(PKG_H5_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -ldl -lpthread -lm $(LDLIBS)
 
 ifeq ($(SAN),1)
@@ -107,7 +109,7 @@ fuzz:
 	  build-fuzz/liblaocoon.a
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itests \
-	    $(PKG_CFLAGS) $(PKG_AR_CFLAGS) $$f build-fuzz/liblaocoon.a $(PKG_LIBS) -ldl -lpthread -lm -o build-fuzz/$$n; \
+	    $(PKG_CFLAGS) $(PKG_AR_CFLAGS) $(PKG_H5_CFLAGS) $$f build-fuzz/liblaocoon.a $(PKG_LIBS) -ldl -lpthread -lm -o build-fuzz/$$n; \
 	  mkdir -p fuzz/corpus/$${n#fuzz_} build-fuzz/corpus-$${n#fuzz_}; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/corpus/$${n#fuzz_}/crash- \

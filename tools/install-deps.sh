@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(gcc make pkgconf zlib1g-dev liblzma-dev libarchive-dev libjansson-dev libyaml-dev libssl-dev)
+build_pkgs=(gcc make pkgconf zlib1g-dev liblzma-dev libarchive-dev libjansson-dev libyaml-dev libssl-dev libhdf5-dev)
 test_pkgs=(python3 nodejs npm)
 fuzz_pkgs=(clang libclang-rt-dev)
 gen_pkgs=(python3-torch python3-numpy python3-sklearn python3-joblib)
@@ -58,10 +58,12 @@ if ! python3 -c 'import jsonschema' 2>/dev/null && ! /usr/bin/python3 -c 'import
 	fi
 fi
 
-# The SARIF validator (Microsoft's Sarif.Multitool) from the npm registry,
-# pinned by tools/node/package-lock.json.
+# The SARIF validator (Microsoft's Sarif.Multitool) and the CycloneDX JSON
+# schemas (@cyclonedx/cyclonedx-library, for tests/cli/bom_validate.sh) from
+# the npm registry, pinned by tools/node/package-lock.json.
 if [ -f tools/node/package.json ]; then
-	if [ ! -d tools/node/node_modules/@microsoft/sarif-multitool-linux ]; then
+	if [ ! -d tools/node/node_modules/@microsoft/sarif-multitool-linux ] ||
+		[ ! -f tools/node/node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.6.SNAPSHOT.schema.json ]; then
 		echo "install-deps: npm install (tools/node)"
 		if [ -f tools/node/package-lock.json ]; then
 			npm ci --ignore-scripts --no-audit --no-fund --prefix tools/node >/dev/null

@@ -2044,12 +2044,56 @@ static int is_ordered_dict(vm *m, pv v)
 	return is_box(v, m, B_CALL) && global_is(m, item(m, v, CI_CALLEE), "collections", "OrderedDict");
 }
 
-static int sd_uint(pv v, uint64_t *out)
+static int parse_int_text(const uint8_t *s, size_t n, int base0, int allow_L, int64_t *val, int *fits);
+
+/* A non-negative int that fits in 64 bits.  Past 2^31 the pickler writes
+ * LONG1 (a storage of 2^31 floats, an offset into one), which the VM keeps
+ * as a reference to its opcode: decode it here. */
+static int sd_uint(vm *m, pv v, uint64_t *out)
 {
-	if (TAG(v) != T_INT || pv_int(v) < 0)
+	size_t o, n, i;
+	const uint8_t *p;
+	if (TAG(v) == T_INT) {
+		if (pv_int(v) < 0)
+			return 0;
+		*out = (uint64_t)pv_int(v);
+		return 1;
+	}
+	if (TAG(v) != T_BIGINT || DATA(v) >= m->len)
 		return 0;
-	*out = (uint64_t)pv_int(v);
-	return 1;
+	o = (size_t)DATA(v);
+	if (m->data[o] == 0x8a || m->data[o] == 0x8b) { /* LONG1, LONG4: little-endian two's complement */
+		if (m->data[o] == 0x8a) {
+			if (m->len - o < 2)
+				return 0;
+			n = m->data[o + 1];
+			p = m->data + o + 2;
+		} else {
+			if (m->len - o < 5)
+				return 0;
+			n = lc_le32(m->data + o + 1);
+			p = m->data + o + 5;
+		}
+		if (n == 0 || n > m->len - (size_t)(p - m->data) || (p[n - 1] & 0x80))
+			return 0;
+		for (i = 8; i < n; i++)
+			if (p[i])
+				return 0;
+		*out = 0;
+		for (i = 0; i < n && i < 8; i++)
+			*out |= (uint64_t)p[i] << (8 * i);
+		return 1;
+	}
+	if (m->data[o] == 'I' || m->data[o] == 'L') { /* text, up to the newline */
+		const uint8_t *s = m->data + o + 1, *nl = memchr(s, '\n', m->len - o - 1);
+		int64_t val;
+		int fits;
+		if (!nl || !parse_int_text(s, (size_t)(nl - s), 0, m->data[o] == 'L', &val, &fits) || !fits || val < 0)
+			return 0;
+		*out = (uint64_t)val;
+		return 1;
+	}
+	return 0;
 }
 
 /* A size or stride tuple of small non-negative ints. */
@@ -2063,7 +2107,7 @@ static const char *sd_dims(vm *m, pv v, uint64_t *out, unsigned *n)
 	if (b->count > LC_PICKLE_TENSOR_MAX_DIMS || b->n != b->count)
 		return "it has more than 8 dimensions";
 	for (i = 0; i < b->n; i++)
-		if (!sd_uint(item(m, v, i), &out[i]))
+		if (!sd_uint(m, item(m, v, i), &out[i]))
 			return "a size or stride is not a non-negative int";
 	*n = b->n;
 	return NULL;
@@ -2124,12 +2168,12 @@ static const char *sd_tensor(vm *m, pv v, lc_pickle_tensor *t)
 	} else {
 		return "the storage key is neither a str nor an int";
 	}
-	if (!sd_uint(item(m, pid, 4), &t->storage_numel))
+	if (!sd_uint(m, item(m, pid, 4), &t->storage_numel))
 		return "the storage size is not a non-negative int";
 	/* Legacy streams carry a view_metadata slot, None since torch 0.4. */
 	if (BX(m, pid)->count == 6 && TAG(item(m, pid, 5)) != T_NONE)
 		return "the storage is a view of another storage (pre-0.4 layout)";
-	if (!sd_uint(item(m, args, 1), &t->offset))
+	if (!sd_uint(m, item(m, args, 1), &t->offset))
 		return "the storage offset is not a non-negative int";
 	if ((why = sd_dims(m, item(m, args, 2), t->size, &t->ndim)) != NULL ||
 	    (why = sd_dims(m, item(m, args, 3), t->stride, &nstride)) != NULL)
