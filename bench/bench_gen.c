@@ -16,6 +16,8 @@
  *   joblib100m.xz  a joblib file (NumpyArrayWrapper framing, 12.5 M float64)
  *                  compressed with xz to about 100 MB, as joblib.dump(compress='xz')
  *   bomb.zip       one deflated member of 3 GiB of zeros (a 3 MB zip bomb)
+ *   onnx1g.onnx    ONNX model, 4 x 256 MiB float32 initializers in raw_data
+ *   onnx200k.onnx  ONNX graph of 200,000 Add/Relu nodes in a chain
  */
 #include <errno.h>
 #include <stdint.h>
@@ -545,6 +547,226 @@ static void gen_bomb(const char *path)
 	free(z.p);
 }
 
+/* Model-signing input (make bench, "sign4g"): 3 files of 1 GiB, like the
+ * shards of a large checkpoint, and 2000 files of 512 KiB: 4.0 GiB in all.
+ * Written under DIR.tmp and renamed, so an interrupted run starts over. */
+static void gen_sign4g(const char *path)
+{
+	char tmp[4200], q[4300];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	mkdir(tmp, 0755);
+	size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	if (!buf)
+		exit(2);
+	for (int i = 0; i < 3; i++) {
+		snprintf(q, sizeof q, "%s/model-%05d-of-00003.safetensors", tmp, i + 1);
+		FILE *f = fopen(q, "wb");
+		if (!f)
+			exit(2);
+		fill_pattern(buf, chunk, 11 + (uint32_t)i);
+		for (int k = 0; k < 1024; k++) {
+			buf[0] = (uint8_t)k; /* no two chunks alike */
+			fwrite(buf, 1, chunk, f);
+		}
+		if (fclose(f) != 0)
+			exit(2);
+	}
+	snprintf(q, sizeof q, "%s/small", tmp);
+	mkdir(q, 0755);
+	for (int i = 0; i < 2000; i++) {
+		snprintf(q, sizeof q, "%s/small/part%04d.bin", tmp, i);
+		fill_pattern(buf, 512 << 10, 1000 + (uint32_t)i);
+		write_all(q, buf, 512 << 10);
+	}
+	free(buf);
+	if (rename(tmp, path) != 0)
+		exit(2);
+}
+
+/* ---- ONNX inputs (make bench: onnx1g.onnx, onnx200k.onnx) ----------------
+ * Protobuf written by hand: tag = field << 3 | wire type; LEN fields carry a
+ * varint length, so each message's size is computed before it is written. */
+static size_t pb_varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+static void pb_varint(obuf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		put1(b, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	put1(b, (uint8_t)v);
+}
+static void pb_tag(obuf *b, unsigned field, unsigned wire) { pb_varint(b, ((uint64_t)field << 3) | wire); }
+static void pb_int(obuf *b, unsigned field, uint64_t v)
+{
+	pb_tag(b, field, 0);
+	pb_varint(b, v);
+}
+static void pb_bytes(obuf *b, unsigned field, const void *d, size_t n)
+{
+	pb_tag(b, field, 2);
+	pb_varint(b, n);
+	put(b, d, n);
+}
+static void pb_str(obuf *b, unsigned field, const char *s) { pb_bytes(b, field, s, strlen(s)); }
+static void pb_sub(obuf *b, unsigned field, obuf *m)
+{
+	pb_bytes(b, field, m->p, m->len);
+	free(m->p);
+	memset(m, 0, sizeof *m);
+}
+/* ValueInfoProto with a float tensor type of the given dims */
+static void pb_value_info(obuf *graph, unsigned field, const char *name, int rank, const uint64_t *dims)
+{
+	obuf vi = {0}, tp = {0}, tt = {0}, sh = {0};
+	for (int i = 0; i < rank; i++) {
+		obuf d = {0};
+		pb_int(&d, 1, dims[i]);
+		pb_sub(&sh, 1, &d);
+	}
+	pb_int(&tt, 1, 1); /* FLOAT */
+	pb_sub(&tt, 2, &sh);
+	pb_sub(&tp, 1, &tt);
+	pb_str(&vi, 1, name);
+	pb_sub(&vi, 2, &tp);
+	pb_sub(graph, field, &vi);
+}
+static void pb_model_head(obuf *m, const char *producer)
+{
+	pb_int(m, 1, 8); /* ir_version */
+	pb_str(m, 2, producer);
+	pb_str(m, 3, "1");
+}
+static void pb_model_tail(obuf *m)
+{
+	obuf op = {0};
+	pb_str(&op, 1, "");
+	pb_int(&op, 2, 17);
+	pb_sub(m, 8, &op);
+}
+
+/* A ~1 GiB ONNX model with embedded weights: 4 MatMul layers whose 8192 x
+ * 8192 float32 weights (256 MiB each) are initializers with raw_data, as
+ * onnx.save writes a model under 2 GiB.  The payload is streamed to disk. */
+static void gen_onnx1g(const char *path)
+{
+	enum { NT = 4, DIM = 8192 };
+	const uint64_t raw = (uint64_t)DIM * DIM * 4;
+	obuf head[NT], g = {0};
+	uint64_t init_len[NT], graph_len;
+	char name[32], in[32], out[32];
+	for (int i = 0; i < NT; i++) {
+		obuf n = {0};
+		snprintf(in, sizeof in, i ? "h%d" : "x", i);
+		snprintf(out, sizeof out, i == NT - 1 ? "y" : "h%d", i + 1);
+		snprintf(name, sizeof name, "w%d", i);
+		pb_str(&n, 1, in);
+		pb_str(&n, 1, name);
+		pb_str(&n, 2, out);
+		pb_str(&n, 3, name);
+		pb_str(&n, 4, "MatMul");
+		pb_sub(&g, 1, &n);
+	}
+	pb_str(&g, 2, "big_mlp");
+	uint64_t xd[2] = {1, DIM};
+	pb_value_info(&g, 11, "x", 2, xd);
+	pb_value_info(&g, 12, "y", 2, xd);
+	graph_len = g.len;
+	for (int i = 0; i < NT; i++) {
+		memset(&head[i], 0, sizeof head[i]);
+		snprintf(name, sizeof name, "w%d", i);
+		pb_int(&head[i], 1, DIM);
+		pb_int(&head[i], 1, DIM);
+		pb_int(&head[i], 2, 1);
+		pb_str(&head[i], 8, name);
+		pb_tag(&head[i], 9, 2);
+		pb_varint(&head[i], raw);
+		init_len[i] = head[i].len + raw;
+		graph_len += 1 + pb_varint_len(init_len[i]) + init_len[i];
+	}
+	obuf m = {0};
+	pb_model_head(&m, "bench_gen");
+	pb_tag(&m, 7, 2);
+	pb_varint(&m, graph_len);
+	put(&m, g.p, g.len);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		exit(2);
+	fwrite(m.p, 1, m.len, f);
+	size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	if (!buf)
+		exit(2);
+	for (int i = 0; i < NT; i++) {
+		obuf t = {0};
+		pb_tag(&t, 5, 2);
+		pb_varint(&t, init_len[i]);
+		fwrite(t.p, 1, t.len, f);
+		fwrite(head[i].p, 1, head[i].len, f);
+		fill_pattern(buf, chunk, 77 + (uint32_t)i);
+		for (uint64_t done = 0; done < raw; done += chunk)
+			fwrite(buf, 1, chunk, f);
+		free(t.p);
+		free(head[i].p);
+	}
+	obuf tail = {0};
+	pb_model_tail(&tail);
+	fwrite(tail.p, 1, tail.len, f);
+	if (fclose(f) != 0)
+		exit(2);
+	free(buf);
+	free(m.p);
+	free(g.p);
+	free(tail.p);
+}
+
+/* A 200,000-node graph: a chain alternating Add (with a shared bias) and
+ * Relu, short names, as exporters write deep unrolled graphs. */
+static void gen_onnx200k(const char *path)
+{
+	enum { NODES = 200000 };
+	obuf g = {0};
+	char in[32], out[32], nm[32];
+	for (int i = 0; i < NODES; i++) {
+		obuf n = {0};
+		snprintf(in, sizeof in, i ? "t%d" : "x", i);
+		snprintf(out, sizeof out, i == NODES - 1 ? "y" : "t%d", i + 1);
+		snprintf(nm, sizeof nm, "n%d", i);
+		pb_str(&n, 1, in);
+		if (i % 2 == 0)
+			pb_str(&n, 1, "b");
+		pb_str(&n, 2, out);
+		pb_str(&n, 3, nm);
+		pb_str(&n, 4, i % 2 == 0 ? "Add" : "Relu");
+		pb_sub(&g, 1, &n);
+	}
+	pb_str(&g, 2, "chain");
+	obuf b = {0};
+	float bias[16] = {0};
+	pb_int(&b, 1, 16);
+	pb_int(&b, 2, 1);
+	pb_str(&b, 8, "b");
+	pb_bytes(&b, 9, bias, sizeof bias);
+	pb_sub(&g, 5, &b);
+	uint64_t xd[2] = {1, 16};
+	pb_value_info(&g, 11, "x", 2, xd);
+	pb_value_info(&g, 12, "y", 2, xd);
+	obuf m = {0};
+	pb_model_head(&m, "bench_gen");
+	pb_sub(&m, 7, &g);
+	pb_model_tail(&m);
+	write_all(path, m.p, m.len);
+	free(m.p);
+}
+
 static int gen(const char *dir)
 {
 	char p[4096];
@@ -586,6 +808,15 @@ static int gen(const char *dir)
 	snprintf(p, sizeof p, "%s/bomb.zip", dir);
 	if (!exists(p))
 		gen_bomb(p);
+	snprintf(p, sizeof p, "%s/sign4g", dir);
+	if (!exists(p))
+		gen_sign4g(p);
+	snprintf(p, sizeof p, "%s/onnx1g.onnx", dir);
+	if (!exists(p))
+		gen_onnx1g(p);
+	snprintf(p, sizeof p, "%s/onnx200k.onnx", dir);
+	if (!exists(p))
+		gen_onnx200k(p);
 	return 0;
 }
 

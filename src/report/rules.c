@@ -348,6 +348,62 @@ static const lc_rule_info rules[] = {
 	 "Do not call apply_chat_template() with this tokenizer. Replace the chat_template with a "
 	 "known-good one or obtain the model from a trusted source.",
 	 "1336"},
+	/* ---- keras / hdf5 ---- */
+	{"keras.lambda.bytecode",
+	 "A Keras Lambda carries marshalled Python bytecode.",
+	 "Keras serializes a Python lambda as base64-encoded marshal data (Keras 3 __lambda__ objects, "
+	 "Keras 2 Lambda layers with function_type lambda). The code runs when the model is loaded or "
+	 "first called, and bytecode cannot be vetted statically; Keras safe_mode refuses it, but "
+	 "safe_mode can be turned off by the caller or by the config itself. The evidence lists the "
+	 "strings found in the marshal data (names and constants such as exec or os.system).",
+	 "Do not load the model with safe_mode=False. Rebuild the layer from source you control, or "
+	 "replace the Lambda with a registered custom layer.",
+	 "94"},
+	{"keras.lambda.source",
+	 "A Keras Lambda is given as Python source text.",
+	 "Where Keras expects a function (bytecode or a function name), the config holds Python source "
+	 "such as 'lambda x: eval(...)'. Tools and older loaders that evaluate such text run it. "
+	 "CRITICAL when the text reaches eval, exec, os, subprocess or similar.",
+	 "Treat the model as untrusted; do not load it with code that evaluates Lambda sources.",
+	 "94"},
+	{"keras.module.dangerous",
+	 "The Keras config makes the loader import and call a dangerous Python callable.",
+	 "A serialized object names a module and class/function that is on laocoon's deny list "
+	 "(process execution, eval/exec, file or network access ...), e.g. {module: subprocess, "
+	 "class_name: run} (CVE-2025-1550). Keras before 3.9 imports any module named in a config; "
+	 "the layer's arguments are passed to it.",
+	 "Do not load this model. Upgrade Keras and keep safe_mode on.",
+	 "502"},
+	{"keras.module.unknown",
+	 "The Keras config references a class or function outside Keras' own modules.",
+	 "Loading resolves serialized objects to Python objects: a module outside keras/tf.keras "
+	 "(imported by Keras before 3.9) or a custom registered name ('Custom>X') means code that is "
+	 "not in the file runs at load, from whatever the environment provides under that name.",
+	 "Check that the module or custom object comes from a library you trust before loading the "
+	 "model.",
+	 "502"},
+	{"keras.object.dangerous",
+	 "The Keras config reaches a Keras function that downloads, loads or unlocks code.",
+	 "Keras' own functions can be referenced from a config (Lambda functions, custom objects): "
+	 "keras.utils.get_file writes a downloaded file to a chosen path (CVE-2025-8747), "
+	 "set_global_attribute/enable_unsafe_deserialization switch safe_mode off (CVE-2025-9906), "
+	 "load_model loads a further model, TorchModuleWrapper restores a pickled torch module.",
+	 "Do not load this model. Upgrade Keras; a legitimate model never calls these from its config.",
+	 "829"},
+	{"keras.vocabulary.external",
+	 "A Keras lookup layer reads its vocabulary from a path or URL.",
+	 "StringLookup, IntegerLookup and TextVectorization accept a file path as vocabulary and read "
+	 "it with tf.io.gfile when the model is built: a local file (information disclosure) or a "
+	 "remote location that can change after the scan.",
+	 "Embed the vocabulary in the model (a list) instead of a path.",
+	 "73"},
+	{"hdf5.external-link",
+	 "The HDF5 file has an external link to another file.",
+	 "An HDF5 external link makes h5py/libhdf5 open another file by path when the link is "
+	 "accessed. Keras reads groups by name, so a link can substitute weights or configuration "
+	 "from a file that was not scanned.",
+	 "Scan the target file too, or re-save the model without external links.",
+	 "73"},
 	/* ---- numpy / joblib / zlib ---- */
 	{"npy.object-array",
 	 "The .npy array has an object dtype: its data is a pickle.",
@@ -395,6 +451,144 @@ static const lc_rule_info rules[] = {
 	 "identified and scanned.",
 	 "Check where the file came from; compressors do not append data.",
 	 NULL},
+	/* ---- onnx ---- */
+	{"onnx.custom-op.python",
+	 "An ONNX node runs a Python-backed custom operator or carries Python code.",
+	 "The node's operator is a Python bridge (onnxruntime-extensions PyOp/PyCustomOp, onnxruntime "
+	 "training's PythonOp, torch's PythonOp fallthrough) in a non-standard domain, or one of its "
+	 "string attributes holds source code or is named like a script. Running the model with the "
+	 "custom-op library that serves it executes Python code chosen by the model.",
+	 "Do not load the model with a custom-op library registered. Obtain a model that uses only "
+	 "standard ONNX operators, or review the code in the evidence.",
+	 "94"},
+	{"onnx.custom-op",
+	 "An ONNX node uses an operator of a custom domain.",
+	 "The node's domain is neither a standard ONNX domain nor onnxruntime's contrib domain and no "
+	 "model-local function defines it. A runtime can only run it after the host registers a native "
+	 "or Python custom-op library: code the model does not contain and laocoon cannot inspect.",
+	 "Find out which library provides the domain and load the model only with a library you trust.",
+	 NULL},
+	{"onnx.contrib-op",
+	 "An ONNX node uses an onnxruntime contrib operator.",
+	 "The node belongs to com.microsoft (or a com.microsoft.* / com.ms.* domain): operators whose "
+	 "kernels ship inside onnxruntime itself. Other runtimes may not run the model.",
+	 "No action needed for onnxruntime; recorded for context.",
+	 NULL},
+	{"onnx.external-data.escape",
+	 "An ONNX tensor's external data lies outside the model's folder.",
+	 "A tensor stores its values in an external file whose location is absolute, climbs out with "
+	 "'..', resolves through a symbolic link to a path outside the folder of the model, contains a "
+	 "NUL byte, or is onnxruntime's in-memory address tag. Loading the model reads that file (or "
+	 "memory) into the tensor: a way to exfiltrate local files through model outputs or to read "
+	 "devices.",
+	 "Do not load the model. External data must be a plain relative path next to the model.",
+	 "22"},
+	{"onnx.external-data.unresolved",
+	 "An ONNX tensor's external data could not be checked.",
+	 "The model was read from inside a container (zip, tar ...) or from memory, so the file its "
+	 "external data names cannot be resolved: the location passed the lexical checks (relative, no "
+	 "'..'), but where the model is unpacked a symbolic link at that path would make the loader "
+	 "read any file.",
+	 "Unpack the model and scan the folder, so that the external files are resolved and checked.",
+	 NULL},
+	/* ---- tflite ---- */
+	{"tflite.custom-op",
+	 "A TFLite operator is a custom operator.",
+	 "The model names an operator by a custom_code string instead of a builtin code. The "
+	 "interpreter can only run it with a kernel registered under that name by the application or a "
+	 "library it links: native code the model does not contain. Kernels that ship with TFLite, "
+	 "TFLite Micro (Signal*) or a vendor NPU toolchain (ethos-u, edgetpu-custom-op) are INFO; any "
+	 "other name is MEDIUM.",
+	 "Find out which library registers the kernel and run the model only with a library you "
+	 "trust.",
+	 NULL},
+	{"tflite.flex-op",
+	 "A TFLite operator is a Flex (select TensorFlow) operator.",
+	 "The custom_code starts with \"Flex\": the Flex delegate runs the named TensorFlow kernel with "
+	 "the full TensorFlow op library. Ops that call host Python (PyFunc, EagerPyFunc) are CRITICAL; "
+	 "ops that read, write, list or map files, or reach the network or a database (ReadFile, "
+	 "WriteFile, MatchingFiles, ImmutableConst, SaveV2 ...) are HIGH; other TensorFlow ops are "
+	 "MEDIUM.",
+	 "Do not run a model with file, network or Python ops. Otherwise run it only where the Flex "
+	 "delegate is needed and trusted, or reconvert the model with builtin operators only.",
+	 "94"},
+	{"tflite.unknown-builtin",
+	 "A TFLite operator uses a builtin code laocoon does not know.",
+	 "The operator code is above the highest BuiltinOperator of the schema laocoon knows (or is the "
+	 "placeholder 127). A newer TFLite may know it; the operator could not be classified.",
+	 "Check that the model was produced by a recent converter; update laocoon if so.",
+	 NULL},
+	{"tflite.associated-files",
+	 "A zip archive follows the TFLite flatbuffer.",
+	 "TFLite metadata stores associated files (labels, vocabularies) as a zip archive appended to "
+	 "the model. laocoon scans its members like any other archive and reports their findings "
+	 "separately.",
+	 "No action needed by itself; review the findings of the archive's members.",
+	 NULL},
+	/* ---- TensorFlow (SavedModel, GraphDef, checkpoint) ---- */
+	{"tf.op.python",
+	 "The TensorFlow graph calls back into host Python (PyFunc).",
+	 "PyFunc, PyFuncStateless and EagerPyFunc ops run a Python callable registered in the process "
+	 "that executes the graph (tf.py_function, tf.numpy_function). The graph only stores a token; "
+	 "whatever the loading program registered under it, or a crafted registration, runs with the "
+	 "process's rights. A model file has no legitimate need for it.",
+	 "Do not serve or load this model. Re-export it without tf.py_function/tf.numpy_function.",
+	 "94"},
+	{"tf.op.file-access",
+	 "A TensorFlow op reads, writes, lists or maps files when the graph runs.",
+	 "Ops such as ReadFile, WriteFile, MatchingFiles, file datasets (TFRecordDataset, "
+	 "TextLineDataset ...), ImmutableConst, PrintV2 to a file://, dataset caches, summary writers "
+	 "and lookup tables read from text files touch the file system of the serving host. laocoon "
+	 "computes which nodes each serving signature, load-time init op and object-graph function "
+	 "reaches: such ops there (or outside every known root) are HIGH; checkpoint ops outside the "
+	 "saver are MEDIUM; a lookup table read from a bundled asset is INFO.",
+	 "Review the path in the evidence. Serving graphs have no reason to read or write arbitrary "
+	 "files; re-export the model without these ops.",
+	 "73"},
+	{"tf.op.saver",
+	 "Checkpoint ops of the saver (SaveV2, RestoreV2, MergeV2Checkpoints).",
+	 "Every SavedModel carries a saver subgraph that reads and writes its variables/ checkpoint. "
+	 "These ops are reached only from the saver_def's save/restore tensors (or the object graph's "
+	 "saveable functions), with the checkpoint prefix fed at run time, and are expected. In a bare "
+	 "GraphDef without a saver_def they are reported LOW.",
+	 "No action needed.",
+	 NULL},
+	{"tf.op.network",
+	 "A TensorFlow op connects to or serves other hosts.",
+	 "Rpc/TryRpc, the RPC client and server ops and the tf.data service ops (DataServiceDataset, "
+	 "RegisterDataset) open network connections from the serving process: data can be sent out or "
+	 "fetched from an attacker-chosen address.",
+	 "Do not serve this model on a host with network access to anything sensitive; re-export it "
+	 "without network ops.",
+	 "918"},
+	{"tf.op.sql",
+	 "A TensorFlow op opens a SQL database and runs a query.",
+	 "SqlDataset (ExperimentalSqlDataset) opens a database given by its data source name (a "
+	 "SQLite file path) and runs a query when the graph runs.",
+	 "Review the data source in the evidence; serving graphs should not query databases.",
+	 "89"},
+	{"tf.op.debug-sink",
+	 "A TensorFlow debug op dumps tensors to a file or a gRPC endpoint.",
+	 "tfdbg ops (DebugIdentity, DebugNumericSummary ...) with debug_urls (file://, grpc://) or a "
+	 "dump_root write every tensor that passes through them to that location: model inputs can be "
+	 "exfiltrated or files written.",
+	 "Strip debug ops before serving (they are inserted by debugging sessions, never needed in a "
+	 "served model).",
+	 "200"},
+	{"tf.op.decode-proto-descriptor",
+	 "DecodeProto/EncodeProto loads protobuf descriptors from a file.",
+	 "The descriptor_source attribute of DecodeProtoV2/EncodeProto names where message "
+	 "descriptors come from: local:// (the binary's own) and bytes:// (embedded) are "
+	 "self-contained; anything else is a file path read on the serving host.",
+	 "Use an embedded (bytes://) descriptor or re-export without these ops.",
+	 "73"},
+	{"tf.op.unknown",
+	 "The TensorFlow graph uses an op that is not a standard TensorFlow op.",
+	 "Ops outside laocoon's table of core TensorFlow ops (and not functions of the graph's "
+	 "library) need a custom kernel library loaded into the process (tf.load_op_library): native "
+	 "code that was not part of the scan. Internal ops (leading underscore) are LOW.",
+	 "Find out which library provides the op and whether you trust it before loading the model.",
+	 "829"},
 };
 // clang-format on
 
