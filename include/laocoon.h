@@ -118,6 +118,10 @@ typedef struct lc_file_result {
 	size_t nmembers, capmembers;
 	double elapsed_ms;
 	struct lc_graph *graph; /* the file's model graph, kept only with lc_scan_options.keep_graphs */
+	/* internal: the file's mapping, kept alive while graph points into it */
+	int keep_map;
+	void *map;
+	size_t map_len;
 } lc_file_result;
 
 typedef struct lc_result {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/lc.h"
 #include "graph/graph.h"
@@ -271,6 +272,8 @@ void lc_file_result_clear(lc_file_result *f)
 	free(f->path);
 	free(f->error);
 	lc_graph_free(f->graph);
+	if (f->map)
+		munmap(f->map, f->map_len);
 	memset(f, 0, sizeof *f);
 }
 

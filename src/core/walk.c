@@ -239,7 +239,13 @@ static void scan_regular(const lc_scan_options *opt, lc_file_result *f)
 		return;
 	}
 	lc_scan_file_view(opt, f, map, (size_t)st.st_size, 1);
-	munmap(map, (size_t)st.st_size);
+	if (f->keep_map) {
+		/* a kept graph points into the mapping: it lives with the result */
+		f->map = map;
+		f->map_len = (size_t)st.st_size;
+	} else {
+		munmap(map, (size_t)st.st_size);
+	}
 }
 
 typedef struct pool {

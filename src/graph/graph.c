@@ -67,12 +67,14 @@ const char *lc_graph_strn(lc_graph *g, const char *s, size_t n)
 
 const char *lc_graph_str(lc_graph *g, const char *s) { return lc_graph_strn(g, s ? s : "", s ? strlen(s) : 0); }
 
-/* Grows a malloc'ed vector (freed in lc_graph_free). */
-static int grow(lc_graph *g, void **p, size_t *cap, size_t n, size_t elem)
+/* Grows a malloc'ed vector (freed in lc_graph_free), starting at first
+ * elements: per-node vectors start small (most nodes have a few attributes,
+ * and a 200k-node graph must stay compact). */
+static int grow_from(lc_graph *g, void **p, size_t *cap, size_t n, size_t elem, size_t first)
 {
 	if (n < *cap)
 		return 0;
-	size_t ncap = *cap ? *cap * 2 : 8;
+	size_t ncap = *cap ? *cap * 2 : first;
 	if (ncap > SIZE_MAX / elem) {
 		graph_fail(g);
 		return -1;
@@ -88,6 +90,11 @@ static int grow(lc_graph *g, void **p, size_t *cap, size_t n, size_t elem)
 	*p = np;
 	*cap = ncap;
 	return 0;
+}
+
+static int grow(lc_graph *g, void **p, size_t *cap, size_t n, size_t elem)
+{
+	return grow_from(g, p, cap, n, elem, 8);
 }
 
 lc_graph *lc_graph_new(lc_ctx *ctx, const char *format)
@@ -244,7 +251,7 @@ lc_attr *lc_graph_node_attr(lc_graph *g, int sg, int node, const char *name, siz
 		graph_fail(g);
 		return NULL;
 	}
-	if (grow(g, (void **)&n->attrs, &n->capattrs, n->nattrs, sizeof *n->attrs))
+	if (grow_from(g, (void **)&n->attrs, &n->capattrs, n->nattrs, sizeof *n->attrs, 2))
 		return NULL;
 	lc_attr *a = &n->attrs[n->nattrs++];
 	memset(a, 0, sizeof *a);
@@ -499,6 +506,47 @@ unsigned lc_dtype_size(lc_dtype dt)
 
 /* ---- the analysis hook ----------------------------------------------------- */
 
+/* A kept graph outlives the scan.  Tensor payloads that point into the
+ * file's mapping stay readable (the engine keeps the mapping alive with the
+ * result); payloads in a buffer the engine frees after the scan (a deflated
+ * zip member) are dropped here rather than left dangling. */
+static int in_map(const lc_ctx *ctx, const uint8_t *p)
+{
+	return ctx->map && p >= ctx->map && p < ctx->map + ctx->map_len;
+}
+
+static void detach_tensor(const lc_ctx *ctx, lc_tensor *t)
+{
+	if (!t)
+		return;
+	if (t->data && !in_map(ctx, t->data)) {
+		t->data = NULL;
+		t->data_len = 0;
+	}
+	if (t->packed && !in_map(ctx, t->packed)) {
+		t->packed = NULL;
+		t->packed_len = 0;
+	}
+}
+
+static void detach_payloads(const lc_ctx *ctx, lc_graph *g)
+{
+	for (size_t s = 0; s < g->nsubs; s++) {
+		lc_subgraph *sg = &g->subs[s];
+		for (size_t i = 0; i < sg->ninits; i++)
+			detach_tensor(ctx, sg->inits[i].init);
+		for (size_t i = 0; i < sg->ninputs; i++)
+			detach_tensor(ctx, sg->inputs[i].init);
+		for (size_t i = 0; i < sg->noutputs; i++)
+			detach_tensor(ctx, sg->outputs[i].init);
+		for (size_t i = 0; i < sg->nnodes; i++)
+			for (size_t a = 0; a < sg->nodes[i].nattrs; a++)
+				detach_tensor(ctx, sg->nodes[i].attrs[a].tensor);
+	}
+	if (in_map(ctx, ctx->map))
+		ctx->file->keep_map = 1;
+}
+
 void lc_graph_done(lc_ctx *ctx, lc_graph *g)
 {
 	if (!g)
@@ -510,6 +558,7 @@ void lc_graph_done(lc_ctx *ctx, lc_graph *g)
 	}
 	/* laocoon inspect/graph keep the first graph of the file itself. */
 	if (ctx->keep_graphs && !ctx->file->graph) {
+		detach_payloads(ctx, g);
 		ctx->file->graph = g;
 		return;
 	}
