@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/lc.h"
+#include "formats/tensorflow.h"
 
 typedef struct lc_format_entry {
 	const char *name;
@@ -211,7 +212,7 @@ lc_err lc_charge_decompressed(lc_ctx *ctx, uint64_t n, uint64_t compressed)
 
 void lc_release_before(lc_ctx *ctx, const uint8_t *p)
 {
-	if (!ctx->map || p < ctx->map || p > ctx->map + ctx->map_len)
+	if (!ctx->map || !ctx->map_mmapped || p < ctx->map || p > ctx->map + ctx->map_len)
 		return;
 	size_t upto = (size_t)(p - ctx->map);
 	/* Work in 4 MiB steps: fewer system calls, and the pages just behind
@@ -270,10 +271,11 @@ void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint
 	ctx.lim = &opt->limits;
 	ctx.keep_graphs = opt->keep_graphs;
 	ctx.file = f;
-	if (mapped) {
-		ctx.map = data;
-		ctx.map_len = len;
-	}
+	/* The file's bytes outlive the scan (our mapping, kept with a kept
+	 * graph, or the caller's buffer of lc_scan_mem). */
+	ctx.map = data;
+	ctx.map_len = len;
+	ctx.map_mmapped = mapped;
 	f->size = len;
 	f->status = LC_STATUS_SCANNED;
 	if (!f->format)
@@ -287,6 +289,12 @@ void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint
 			f->error = strdup("empty file");
 		} else if (lc_looks_like_text(data, len)) {
 			f->error = strdup("text file, not a model format laocoon reads");
+		} else if (lc_tf_checkpoint_data_shard(f->path)) {
+			/* Raw tensor bytes have no magic; the sibling index that
+			 * describes them was recognised by content. */
+			f->format = "tf-checkpoint-data";
+			f->error = strdup("TensorFlow checkpoint data shard: raw tensor bytes described by the sibling "
+					  ".index file (no code; not parsed further)");
 		} else {
 			f->unrecognised_binary = 1;
 			f->error = strdup("unrecognised binary content: no reader claimed it, so it was not analysed");

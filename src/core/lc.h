@@ -144,8 +144,9 @@ struct lc_ctx {
 	struct lc_dedup *dedup;  /* folds repeated findings */
 	bool findings_capped;    /* max_findings reached (reported once) */
 	int keep_graphs;         /* hand the first graph to the file result */
-	const uint8_t *map;      /* the file's read-only mapping, or NULL */
+	const uint8_t *map;      /* the file's bytes: its read-only mapping, or the caller's buffer */
 	size_t map_len;
+	int map_mmapped;         /* map is our mmap (pages may be handed back) */
 	size_t map_released;     /* bytes at the start of map handed back */
 };
 

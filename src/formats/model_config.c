@@ -580,7 +580,7 @@ static void walk_init(cwalk *w, lc_ctx *ctx)
  * (mapped); NULL for archive members and in-memory scans. */
 static char *file_dir(lc_ctx *ctx)
 {
-	if (ctx->depth != 0 || !ctx->map || !ctx->file->path)
+	if (ctx->depth != 0 || !ctx->map_mmapped || !ctx->file->path)
 		return NULL;
 	const char *p = ctx->file->path;
 	const char *slash = strrchr(p, '/');

@@ -418,7 +418,7 @@ static void resolve_dir(ox *x)
 	x->dir_state = -1;
 	/* Only a file we mapped from disk, at the top level, has a folder:
 	 * bytes inside a container or a memory buffer have none. */
-	if (x->ctx->depth != 0 || !x->ctx->map || !x->ctx->file->path)
+	if (x->ctx->depth != 0 || !x->ctx->map_mmapped || !x->ctx->file->path)
 		return;
 	const char *path = x->ctx->file->path;
 	const char *slash = strrchr(path, '/');

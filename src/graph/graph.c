@@ -543,7 +543,7 @@ static void detach_payloads(const lc_ctx *ctx, lc_graph *g)
 			for (size_t a = 0; a < sg->nodes[i].nattrs; a++)
 				detach_tensor(ctx, sg->nodes[i].attrs[a].tensor);
 	}
-	if (in_map(ctx, ctx->map))
+	if (ctx->map_mmapped)
 		ctx->file->keep_map = 1;
 }
 
