@@ -248,28 +248,10 @@ static int hexval(uint8_t c)
 
 static void pool_put_cp(an *a, uint32_t cp)
 {
-	char *p = a->pool + a->npool;
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		a->npool += 1;
-	} else if (cp < 0x800) {
-		p[0] = (char)(0xC0 | (cp >> 6));
-		p[1] = (char)(0x80 | (cp & 0x3F));
-		a->npool += 2;
-	} else if (cp < 0x10000) {
-		p[0] = (char)(0xE0 | (cp >> 12));
-		p[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		p[2] = (char)(0x80 | (cp & 0x3F));
-		a->npool += 3;
-	} else {
-		if (cp > 0x10FFFF)
-			cp = 0xFFFD;
-		p[0] = (char)(0xF0 | (cp >> 18));
-		p[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		p[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		p[3] = (char)(0x80 | (cp & 0x3F));
-		a->npool += 4;
-	}
+	uint8_t b[4];
+	size_t n = lc_utf8_encode(cp, b);
+	memcpy(a->pool + a->npool, b, n);
+	a->npool += n;
 }
 
 /* Decodes a string literal starting at the quote s[i]; returns the offset

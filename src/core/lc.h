@@ -255,6 +255,10 @@ char *lc_strndup(const char *s, size_t n);
  * into buf: quotes, \xNN for non-printables, "..." when cut. */
 const char *lc_escape(const uint8_t *s, size_t n, size_t max, char *buf, size_t buflen);
 
+/* Encodes code point cp as UTF-8 into out (4 bytes room); returns the length.
+ * Code points above U+10FFFF become U+FFFD. */
+size_t lc_utf8_encode(uint32_t cp, uint8_t out[4]);
+
 /* Growable byte buffer. */
 typedef struct lc_buf {
 	char *p;

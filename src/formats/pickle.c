@@ -801,24 +801,8 @@ static void sink_cp(sink *k, uint32_t cp)
 		}
 		t[0] = (uint8_t)cp;
 		n = 1;
-	} else if (cp < 0x80) {
-		t[0] = (uint8_t)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		t[0] = (uint8_t)(0xC0 | (cp >> 6));
-		t[1] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		t[0] = (uint8_t)(0xE0 | (cp >> 12));
-		t[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-		t[2] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 3;
 	} else {
-		t[0] = (uint8_t)(0xF0 | (cp >> 18));
-		t[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-		t[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-		t[3] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 4;
+		n = lc_utf8_encode(cp, t);
 	}
 	if (k->len + n > k->cap) {
 		k->truncated = 1;
