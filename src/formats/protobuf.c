@@ -122,3 +122,23 @@ bool lc_pb_sub(lc_pb *parent, const lc_pb_field *f, unsigned max_depth, lc_pb *c
 	child->depth = parent->depth + 1;
 	return true;
 }
+
+int lc_pb_map_entry(lc_pb *entry, const uint8_t **key, size_t *keylen, lc_pb_field *value)
+{
+	lc_pb_field f;
+	int have = 0;
+	*key = NULL;
+	*keylen = 0;
+	while (lc_pb_next(entry, &f) > 0) {
+		if (f.num == 1 && f.wire == LC_PB_LEN) {
+			*key = f.data;
+			*keylen = f.len;
+		} else if (f.num == 2) {
+			*value = f;
+			have = 1;
+		}
+	}
+	if (entry->err)
+		return -1;
+	return have;
+}

@@ -50,6 +50,12 @@ int lc_pb_next(lc_pb *m, lc_pb_field *f);
  * false (and sets parent->err) when max_depth would be exceeded. */
 bool lc_pb_sub(lc_pb *parent, const lc_pb_field *f, unsigned max_depth, lc_pb *child);
 
+/* Reads a map entry message (key = field 1 as bytes, value = field 2, as
+ * protoc writes map<string, V>): the key bytes and length (NULL and 0 when absent) and the
+ * value field.  Returns 1 with a value, 0 without one, -1 malformed
+ * (entry->err says why). */
+int lc_pb_map_entry(lc_pb *entry, const uint8_t **key, size_t *keylen, lc_pb_field *value);
+
 /* Decodes one varint from [*p, end); advances *p.  False when truncated or
  * longer than 10 bytes. */
 bool lc_pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);

@@ -812,19 +812,10 @@ static int read_attr(tfr *r, lc_pb *parent, const lc_pb_field *pf, int sg, int n
 	lc_pb_field f, vf;
 	if (sub(r, parent, pf, &e, "NodeDef.attr"))
 		return -1;
-	const uint8_t *key = NULL;
-	size_t keylen = 0;
-	int have_value = 0;
-	while (lc_pb_next(&e, &f) > 0) {
-		if (f.num == 1 && f.wire == LC_PB_LEN) {
-			key = f.data;
-			keylen = f.len;
-		} else if (f.num == 2) {
-			vf = f;
-			have_value = 1;
-		}
-	}
-	if (e.err)
+	const uint8_t *key;
+	size_t keylen;
+	int have_value = lc_pb_map_entry(&e, &key, &keylen, &vf);
+	if (have_value < 0)
 		return pb_bad(r, &e, "NodeDef.attr");
 	if (!have_value)
 		return 0;
@@ -1263,19 +1254,10 @@ static int read_signature(tfr *r, lc_pb *parent, const lc_pb_field *pf, int sg)
 	lc_pb_field f, vf;
 	if (sub(r, parent, pf, &e, "signature_def entry"))
 		return -1;
-	const uint8_t *key = NULL;
-	size_t kl = 0;
-	int have = 0;
-	while (lc_pb_next(&e, &f) > 0) {
-		if (f.num == 1 && f.wire == LC_PB_LEN) {
-			key = f.data;
-			kl = f.len;
-		} else if (f.num == 2) {
-			vf = f;
-			have = 1;
-		}
-	}
-	if (e.err)
+	const uint8_t *key;
+	size_t kl;
+	int have = lc_pb_map_entry(&e, &key, &kl, &vf);
+	if (have < 0)
 		return pb_bad(r, &e, "signature_def entry");
 	char name[256];
 	lc_escape(key ? key : (const uint8_t *)"", kl, 200, name, sizeof name);
@@ -1320,19 +1302,10 @@ static int read_collection(tfr *r, lc_pb *parent, const lc_pb_field *pf)
 	lc_pb_field f, vf;
 	if (sub(r, parent, pf, &e, "collection_def entry"))
 		return -1;
-	const uint8_t *key = NULL;
-	size_t kl = 0;
-	int have = 0;
-	while (lc_pb_next(&e, &f) > 0) {
-		if (f.num == 1 && f.wire == LC_PB_LEN) {
-			key = f.data;
-			kl = f.len;
-		} else if (f.num == 2) {
-			vf = f;
-			have = 1;
-		}
-	}
-	if (e.err)
+	const uint8_t *key;
+	size_t kl;
+	int have = lc_pb_map_entry(&e, &key, &kl, &vf);
+	if (have < 0)
 		return pb_bad(r, &e, "collection_def entry");
 	if (!have || !key)
 		return 0;
