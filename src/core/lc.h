@@ -41,7 +41,7 @@ static inline void lc_cur_init(lc_cur *c, const void *data, size_t n)
 {
 	c->base = (const uint8_t *)data;
 	c->p = c->base;
-	c->end = c->base + n;
+	c->end = data ? c->base + n : c->base; /* NULL + 0 is undefined in C */
 	c->err = 0;
 }
 static inline size_t lc_cur_left(const lc_cur *c) { return (size_t)(c->end - c->p); }
@@ -54,7 +54,8 @@ static inline bool lc_cur_take(lc_cur *c, size_t n, const uint8_t **out)
 		return false;
 	}
 	*out = c->p;
-	c->p += n;
+	if (n)
+		c->p += n;
 	return true;
 }
 static inline bool lc_cur_skip(lc_cur *c, size_t n)
