@@ -4,6 +4,7 @@
  * implementation (sigstore/model-transparency) and its published vectors.
  */
 #include "supply/modelsign.h"
+#include "core/lc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,62 +44,24 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- growable byte buffer ------------------------------------------------ */
+/* ---- growable byte buffer: the core's lc_buf ------------------------------ */
 
-typedef struct {
-	char *p;
-	size_t n, cap;
-	int oom;
-} sbuf;
+typedef lc_buf sbuf;
 
-static void sb_put(sbuf *b, const void *d, size_t n)
-{
-	if (b->oom)
-		return;
-	if (n > SIZE_MAX / 2 - b->n - 1) {
-		b->oom = 1;
-		return;
-	}
-	if (b->n + n + 1 > b->cap) {
-		size_t c = b->cap ? b->cap : 256;
-		while (c < b->n + n + 1)
-			c *= 2;
-		char *q = realloc(b->p, c);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = c;
-	}
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof tmp)
-		b->oom = 1;
-	else
-		sb_put(b, tmp, (size_t)k);
-}
+/* The buffer's bytes (NUL-terminated, owned by the caller), or NULL when an
+ * allocation failed. */
 static char *sb_take(sbuf *b, size_t *len)
 {
 	if (b->oom) {
-		free(b->p);
+		lc_buf_free(b);
 		return NULL;
 	}
 	if (!b->p)
-		sb_put(b, "", 0);
+		lc_buf_put(b, "", 0);
+	if (b->oom)
+		return NULL;
 	if (len)
-		*len = b->n;
+		*len = b->len;
 	return b->p;
 }
 
@@ -222,14 +185,14 @@ static char *norm_rel(const char *in)
 			q++;
 		size_t k = (size_t)(q - p);
 		if (k && !(k == 1 && p[0] == '.')) {
-			if (b.n)
-				sb_put(&b, "/", 1);
-			sb_put(&b, p, k);
+			if (b.len)
+				lc_buf_put(&b, "/", 1);
+			lc_buf_put(&b, p, k);
 		}
 		p = q;
 	}
-	if (b.n == 0)
-		sb_put(&b, ".", 1);
+	if (b.len == 0)
+		lc_buf_put(&b, ".", 1);
 	return sb_take(&b, NULL);
 }
 
@@ -323,18 +286,18 @@ static char *resolve_loose(const char *path, int depth)
 	}
 	sbuf b = {0};
 	if (strcmp(last, ".") == 0) {
-		sb_str(&b, parent);
+		lc_buf_puts(&b, parent);
 	} else if (strcmp(last, "..") == 0) {
 		char *s = strrchr(parent, '/');
 		if (s && s != parent)
-			sb_put(&b, parent, (size_t)(s - parent));
+			lc_buf_put(&b, parent, (size_t)(s - parent));
 		else
-			sb_str(&b, "/");
+			lc_buf_puts(&b, "/");
 	} else {
-		sb_str(&b, parent);
+		lc_buf_puts(&b, parent);
 		if (strcmp(parent, "/") != 0)
-			sb_str(&b, "/");
-		sb_str(&b, last);
+			lc_buf_puts(&b, "/");
+		lc_buf_puts(&b, last);
 	}
 	free(parent);
 	free(copy);
@@ -349,9 +312,9 @@ static char *absolute(const char *p)
 	if (!getcwd(cwd, sizeof cwd))
 		return NULL;
 	sbuf b = {0};
-	sb_str(&b, cwd);
-	sb_str(&b, "/");
-	sb_str(&b, p);
+	lc_buf_puts(&b, cwd);
+	lc_buf_puts(&b, "/");
+	lc_buf_puts(&b, p);
 	return sb_take(&b, NULL);
 }
 
@@ -427,9 +390,9 @@ static int add_item(lc_ms_manifest *m, char *path, uint64_t start, uint64_t end)
 char *lc_ms_item_name(const lc_ms_manifest *m, const lc_ms_item *it)
 {
 	sbuf b = {0};
-	sb_str(&b, it->path);
+	lc_buf_puts(&b, it->path);
 	if (m->method == LC_MS_SHARDS)
-		sb_fmt(&b, ":%llu:%llu", (unsigned long long)it->start, (unsigned long long)it->end);
+		lc_buf_printf(&b, ":%llu:%llu", (unsigned long long)it->start, (unsigned long long)it->end);
 	return sb_take(&b, NULL);
 }
 
@@ -519,10 +482,10 @@ static int walk_dir(walker *w, const char *rel, int depth)
 		return LC_MS_REJECT;
 	}
 	sbuf full = {0};
-	sb_str(&full, w->root);
+	lc_buf_puts(&full, w->root);
 	if (rel[0]) {
-		sb_str(&full, "/");
-		sb_str(&full, rel);
+		lc_buf_puts(&full, "/");
+		lc_buf_puts(&full, rel);
 	}
 	char *dpath = sb_take(&full, NULL);
 	if (!dpath)
@@ -541,10 +504,10 @@ static int walk_dir(walker *w, const char *rel, int depth)
 			continue;
 		sbuf rb = {0};
 		if (rel[0]) {
-			sb_str(&rb, rel);
-			sb_str(&rb, "/");
+			lc_buf_puts(&rb, rel);
+			lc_buf_puts(&rb, "/");
 		}
-		sb_str(&rb, name);
+		lc_buf_puts(&rb, name);
 		char *crel = sb_take(&rb, NULL);
 		if (!crel) {
 			rc = LC_MS_ERROR;
@@ -692,10 +655,10 @@ int lc_ms_hash_model(const char *model_path, const lc_ms_hash_opts *o, lc_ms_man
 	}
 	for (size_t i = 0; i < nfiles; i++) {
 		sbuf b = {0};
-		sb_str(&b, model_path);
+		lc_buf_puts(&b, model_path);
 		if (strcmp(files[i].path, ".") != 0) {
-			sb_str(&b, "/");
-			sb_str(&b, files[i].path);
+			lc_buf_puts(&b, "/");
+			lc_buf_puts(&b, files[i].path);
 		}
 		fullpaths[i] = sb_take(&b, NULL);
 		if (!fullpaths[i])
@@ -800,38 +763,38 @@ out:
 /* Python json.dumps(ensure_ascii=False) string escaping. */
 static void json_str(sbuf *b, const char *s)
 {
-	sb_put(b, "\"", 1);
+	lc_buf_put(b, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
 		case '"':
-			sb_str(b, "\\\"");
+			lc_buf_puts(b, "\\\"");
 			break;
 		case '\\':
-			sb_str(b, "\\\\");
+			lc_buf_puts(b, "\\\\");
 			break;
 		case '\n':
-			sb_str(b, "\\n");
+			lc_buf_puts(b, "\\n");
 			break;
 		case '\r':
-			sb_str(b, "\\r");
+			lc_buf_puts(b, "\\r");
 			break;
 		case '\t':
-			sb_str(b, "\\t");
+			lc_buf_puts(b, "\\t");
 			break;
 		case '\b':
-			sb_str(b, "\\b");
+			lc_buf_puts(b, "\\b");
 			break;
 		case '\f':
-			sb_str(b, "\\f");
+			lc_buf_puts(b, "\\f");
 			break;
 		default:
 			if (*p < 0x20)
-				sb_fmt(b, "\\u%04x", *p);
+				lc_buf_printf(b, "\\u%04x", *p);
 			else
-				sb_put(b, p, 1);
+				lc_buf_put(b, p, 1);
 		}
 	}
-	sb_put(b, "\"", 1);
+	lc_buf_put(b, "\"", 1);
 }
 
 char *lc_ms_statement_json(const lc_ms_manifest *m, size_t *len)
@@ -843,28 +806,28 @@ char *lc_ms_statement_json(const lc_ms_manifest *m, size_t *len)
 	hex(root, 32, hx);
 	lc_ms_item_algorithm(m, algo, sizeof algo);
 
-	sb_str(&b, "{\n  \"_type\": \"" LC_MS_STATEMENT_TYPE "\",\n  \"subject\": [\n    {\n      \"name\": ");
+	lc_buf_puts(&b, "{\n  \"_type\": \"" LC_MS_STATEMENT_TYPE "\",\n  \"subject\": [\n    {\n      \"name\": ");
 	json_str(&b, m->model_name ? m->model_name : "");
-	sb_str(&b, ",\n      \"digest\": {\n        \"sha256\": \"");
-	sb_str(&b, hx);
-	sb_str(&b, "\"\n      }\n    }\n  ],\n  \"predicateType\": \"" LC_MS_PREDICATE_TYPE "\",\n"
+	lc_buf_puts(&b, ",\n      \"digest\": {\n        \"sha256\": \"");
+	lc_buf_puts(&b, hx);
+	lc_buf_puts(&b, "\"\n      }\n    }\n  ],\n  \"predicateType\": \"" LC_MS_PREDICATE_TYPE "\",\n"
 		   "  \"predicate\": {\n    \"serialization\": {\n      \"method\": ");
-	sb_str(&b, m->method == LC_MS_SHARDS ? "\"shards\"" : "\"files\"");
-	sb_str(&b, ",\n      \"hash_type\": \"sha256\",\n      \"allow_symlinks\": ");
-	sb_str(&b, m->allow_symlinks ? "true" : "false");
+	lc_buf_puts(&b, m->method == LC_MS_SHARDS ? "\"shards\"" : "\"files\"");
+	lc_buf_puts(&b, ",\n      \"hash_type\": \"sha256\",\n      \"allow_symlinks\": ");
+	lc_buf_puts(&b, m->allow_symlinks ? "true" : "false");
 	if (m->method == LC_MS_SHARDS) {
 		/* protobuf Struct numbers are doubles: Python prints 8.0 */
-		sb_fmt(&b, ",\n      \"shard_size\": %llu.0", (unsigned long long)m->shard_size);
+		lc_buf_printf(&b, ",\n      \"shard_size\": %llu.0", (unsigned long long)m->shard_size);
 	}
 	if (m->nignore) {
-		sb_str(&b, ",\n      \"ignore_paths\": [");
+		lc_buf_puts(&b, ",\n      \"ignore_paths\": [");
 		for (size_t i = 0; i < m->nignore; i++) {
-			sb_str(&b, i ? ",\n        " : "\n        ");
+			lc_buf_puts(&b, i ? ",\n        " : "\n        ");
 			json_str(&b, m->ignore_paths[i]);
 		}
-		sb_str(&b, "\n      ]");
+		lc_buf_puts(&b, "\n      ]");
 	}
-	sb_str(&b, "\n    },\n    \"resources\": [");
+	lc_buf_puts(&b, "\n    },\n    \"resources\": [");
 	for (size_t i = 0; i < m->nitems; i++) {
 		char *name = lc_ms_item_name(m, &m->items[i]);
 		if (!name) {
@@ -872,16 +835,16 @@ char *lc_ms_statement_json(const lc_ms_manifest *m, size_t *len)
 			break;
 		}
 		hex(m->items[i].digest, 32, hx);
-		sb_str(&b, i ? ",\n      {\n        \"algorithm\": " : "\n      {\n        \"algorithm\": ");
+		lc_buf_puts(&b, i ? ",\n      {\n        \"algorithm\": " : "\n      {\n        \"algorithm\": ");
 		json_str(&b, algo);
-		sb_str(&b, ",\n        \"digest\": \"");
-		sb_str(&b, hx);
-		sb_str(&b, "\",\n        \"name\": ");
+		lc_buf_puts(&b, ",\n        \"digest\": \"");
+		lc_buf_puts(&b, hx);
+		lc_buf_puts(&b, "\",\n        \"name\": ");
 		json_str(&b, name);
-		sb_str(&b, "\n      }");
+		lc_buf_puts(&b, "\n      }");
 		free(name);
 	}
-	sb_str(&b, m->nitems ? "\n    ]\n  }\n}" : "]\n  }\n}");
+	lc_buf_puts(&b, m->nitems ? "\n    ]\n  }\n}" : "]\n  }\n}");
 	return sb_take(&b, len);
 }
 
@@ -1150,10 +1113,10 @@ out:
 unsigned char *lc_ms_pae(const char *type, const unsigned char *body, size_t n, size_t *outlen)
 {
 	sbuf b = {0};
-	sb_fmt(&b, "DSSEv1 %zu ", strlen(type));
-	sb_str(&b, type);
-	sb_fmt(&b, " %zu ", n);
-	sb_put(&b, body, n);
+	lc_buf_printf(&b, "DSSEv1 %zu ", strlen(type));
+	lc_buf_puts(&b, type);
+	lc_buf_printf(&b, " %zu ", n);
+	lc_buf_put(&b, body, n);
 	return (unsigned char *)sb_take(&b, outlen);
 }
 
@@ -1162,32 +1125,32 @@ unsigned char *lc_ms_pae_v02(const char *type, const unsigned char *body, size_t
 	/* model_signing v0.2 formatted the payload bytes into a str: what got
 	 * signed is the Python repr() of the bytes object, b'...' with escapes */
 	sbuf b = {0};
-	sb_fmt(&b, "DSSEV1 %zu ", strlen(type));
-	sb_str(&b, type);
-	sb_fmt(&b, " %zu ", n);
+	lc_buf_printf(&b, "DSSEV1 %zu ", strlen(type));
+	lc_buf_puts(&b, type);
+	lc_buf_printf(&b, " %zu ", n);
 	char quote = '\'';
 	if (memchr(body, '\'', n) && !memchr(body, '"', n))
 		quote = '"';
-	sb_put(&b, "b", 1);
-	sb_put(&b, &quote, 1);
+	lc_buf_put(&b, "b", 1);
+	lc_buf_put(&b, &quote, 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = body[i];
 		if (c == (unsigned char)quote || c == '\\') {
 			char e[2] = {'\\', (char)c};
-			sb_put(&b, e, 2);
+			lc_buf_put(&b, e, 2);
 		} else if (c == '\t') {
-			sb_str(&b, "\\t");
+			lc_buf_puts(&b, "\\t");
 		} else if (c == '\n') {
-			sb_str(&b, "\\n");
+			lc_buf_puts(&b, "\\n");
 		} else if (c == '\r') {
-			sb_str(&b, "\\r");
+			lc_buf_puts(&b, "\\r");
 		} else if (c < 0x20 || c >= 0x7f) {
-			sb_fmt(&b, "\\x%02x", c);
+			lc_buf_printf(&b, "\\x%02x", c);
 		} else {
-			sb_put(&b, &c, 1);
+			lc_buf_put(&b, &c, 1);
 		}
 	}
-	sb_put(&b, &quote, 1);
+	lc_buf_put(&b, &quote, 1);
 	return (unsigned char *)sb_take(&b, outlen);
 }
 
