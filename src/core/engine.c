@@ -9,7 +9,28 @@
 #include <time.h>
 
 #include "core/lc.h"
-#include "formats/tensorflow.h"
+
+#define LC_DATA_FILE(fn, format, reason) bool fn(const char *path);
+#include "datafiles.def"
+#undef LC_DATA_FILE
+
+/* The first data-file vouch that accepts path (see datafiles.def), or -1. */
+static const struct {
+	bool (*is)(const char *path);
+	const char *format, *reason;
+} data_files[] = {
+#define LC_DATA_FILE(fn, format, reason) {fn, format, reason},
+#include "datafiles.def"
+#undef LC_DATA_FILE
+};
+
+static int data_file(const char *path)
+{
+	for (size_t i = 0; path && i < sizeof data_files / sizeof data_files[0]; i++)
+		if (data_files[i].is(path))
+			return (int)i;
+	return -1;
+}
 
 typedef struct lc_format_entry {
 	const char *name;
@@ -281,6 +302,7 @@ void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint
 	if (!f->format)
 		f->format = "unknown";
 	lc_err err;
+	int df;
 	const char *fmt = len ? dispatch(&ctx, data, len, NULL, &err) : NULL;
 	if (!fmt && f->status != LC_STATUS_ERROR) {
 		f->status = LC_STATUS_SKIPPED;
@@ -289,12 +311,11 @@ void lc_scan_file_view(const lc_scan_options *opt, lc_file_result *f, const uint
 			f->error = strdup("empty file");
 		} else if (lc_looks_like_text(data, len)) {
 			f->error = strdup("text file, not a model format laocoon reads");
-		} else if (lc_tf_checkpoint_data_shard(f->path)) {
-			/* Raw tensor bytes have no magic; the sibling index that
+		} else if ((df = data_file(f->path)) >= 0) {
+			/* Raw tensor bytes have no magic; the sibling file that
 			 * describes them was recognised by content. */
-			f->format = "tf-checkpoint-data";
-			f->error = strdup("TensorFlow checkpoint data shard: raw tensor bytes described by the sibling "
-					  ".index file (no code; not parsed further)");
+			f->format = data_files[df].format;
+			f->error = strdup(data_files[df].reason);
 		} else {
 			f->unrecognised_binary = 1;
 			f->error = strdup("unrecognised binary content: no reader claimed it, so it was not analysed");
