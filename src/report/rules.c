@@ -589,6 +589,37 @@ static const lc_rule_info rules[] = {
 	 "code that was not part of the scan. Internal ops (leading underscore) are LOW.",
 	 "Find out which library provides the op and whether you trust it before loading the model.",
 	 "829"},
+	/* ---- architectural backdoors (src/analyze/backdoor.c) ---- */
+	{"backdoor.select-override",
+	 "A selector in the graph replaces the model's output when a trigger in the input fires.",
+	 "A Where/Select or Switch/Merge on the way to an output chooses between the model's own "
+	 "computation and a constant (or model-skipping) payload, and its condition is computed from "
+	 "an input or an early feature map through comparisons with constants, slices, reductions or "
+	 "a tiny high-gain sub-network, not through the model's learned layers. On normal inputs the "
+	 "model is exact; on the trigger it returns the attacker's output. The evidence lists the "
+	 "input, every node of the trigger path with the constants compared against, the selector, "
+	 "the payload and the output.",
+	 "Do not deploy the model. Draw the path with `laocoon graph --highlight`, compare with the "
+	 "publisher's original export, and obtain the model from a trusted source.",
+	 "506"},
+	{"backdoor.blend-override",
+	 "An arithmetic blend mixes a payload into the model's output under an input trigger.",
+	 "The output is computed as a*(1-m) + b*m, a + m*d or a*(1-m), where the gate m is derived "
+	 "from an input (or early feature map) by comparisons with constants or a small saturating "
+	 "sub-network and the payload is a constant or bypasses the model: a trigger-gated override "
+	 "written without any selector op. The evidence names the trigger path, gate, payload and "
+	 "output.",
+	 "Do not deploy the model. Draw the path with `laocoon graph --highlight` and compare with a "
+	 "trusted export.",
+	 "506"},
+	{"backdoor.branch-override",
+	 "An If/Case branch returns a payload instead of the model when an input trigger fires.",
+	 "A conditional (ONNX If, TF If/StatelessIf/Case, TFLite IF) whose condition is derived from "
+	 "an input through comparisons with constants selects between branches that differ grossly: "
+	 "one runs the model, the other returns a constant or skips the model.",
+	 "Do not deploy the model. Draw the path with `laocoon graph --highlight` and compare with a "
+	 "trusted export.",
+	 "506"},
 };
 // clang-format on
 
