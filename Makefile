@@ -52,7 +52,7 @@ BENCH_GEN := $(BUILD)/bench/bench_gen
 # intermediates and rebuild them on every run).
 .SECONDARY:
 
-.PHONY: all deps demo check check-san test fuzz bench clean format lint
+.PHONY: all deps demo check check-san test fuzz bench eval clean format lint
 all: $(BUILD)/laocoon $(BUILD)/liblaocoon.a
 
 # Installs missing Debian packages once per build directory (idempotent).
@@ -122,6 +122,9 @@ $(BENCH_GEN): $(BUILD)/obj/bench/bench_gen.o
 
 bench: all $(BENCH_GEN)
 	bench/run.sh $(BUILD)
+
+eval: all
+	bash tests/eval/run-eval.sh
 
 clean:
 	rm -rf build build-san build-fuzz

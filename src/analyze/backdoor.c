@@ -197,6 +197,9 @@ static const opdef opdefs[] = {
 	{"gatherv2", K_SLICE},
 	{"gemm", K_LEARNED},
 	{"getitem", K_SLICE},
+	{"globalaveragepool", K_REDUCE},
+	{"globallppool", K_REDUCE},
+	{"globalmaxpool", K_REDUCE},
 	{"greater", K_CMP},
 	{"greaterequal", K_CMP},
 	{"greaterorequal", K_CMP},
@@ -356,6 +359,8 @@ static opk classify_name(const char *op, int onnx)
 #define V_SMX 0x40u     /* flows into a softmax through value-preserving ops */
 #define V_CMPC 0x80u    /* result of a comparison with a constant */
 #define V_NEG1 0x100u   /* 1 - gate */
+#define V_UNIFORM 0x200u /* a constant whose elements are all equal (a fill) */
+#define V_INDEX 0x400u   /* an index (ArgMax, TopK indices, NonZero) or arithmetic on one */
 
 /* trigger signals */
 #define S_CMP 0x1u    /* compared with a constant */
@@ -399,8 +404,8 @@ typedef struct bnode {
 	int inst;
 	opk k;
 	int sel;          /* selector kind for synthetic selects: 1 where, 2 if, 3 merge */
-	int *in;
-	uint32_t nin;
+	int *in;          /* nin data inputs, then nctl control inputs (TF "^node") */
+	uint32_t nin, nctl;
 	int out;          /* first output value, -1 */
 	uint64_t own;     /* own learned parameters */
 } bnode;
@@ -448,6 +453,7 @@ typedef struct bd {
 	size_t norder;
 	int *mark;
 	int markgen;
+	uint64_t model_params; /* the largest parameter count reaching an output */
 } bd;
 
 #define GROW(arr, n, cap, fail)                                                  \
@@ -1103,11 +1109,17 @@ static int inst_link(bd *b, int inst)
 		int *in = on->ninputs ? arena_alloc(&b->tmp, on->ninputs * sizeof(int)) : NULL;
 		if (on->ninputs && !in)
 			return oom(b);
-		uint32_t k = 0;
+		uint32_t k = 0, nctl = 0;
 		for (size_t j = 0; j < on->ninputs; j++) {
 			int v = resolve(b, inst, on->inputs[j]);
-			if (v == -2)
-				continue; /* control dependency */
+			if (v == -2) {
+				/* control dependency: kept after the data inputs, it
+				 * only carries TF1 cond branch membership */
+				v = resolve(b, inst, on->inputs[j] + 1);
+				if (v >= 0)
+					in[on->ninputs - 1 - nctl++] = v;
+				continue;
+			}
 			if (v < 0 && on->inputs[j] && *on->inputs[j]) {
 				/* dangling: an unknown, constant-free value */
 				v = new_value(b, sg, -1, on->inputs[j]);
@@ -1116,6 +1128,10 @@ static int inst_link(bd *b, int inst)
 			}
 			in[k++] = v;
 		}
+		/* control inputs were stored from the end: move them after the data */
+		for (uint32_t c = 0; c < nctl; c++)
+			in[k + c] = in[on->ninputs - 1 - c];
+		b->n[ni].nctl = nctl;
 		b->n[ni].in = in;
 		b->n[ni].nin = k;
 		if (b->failed)
@@ -1307,6 +1323,13 @@ static void node_facts(bd *b, int ni)
 			sws = x->sw_side;
 		}
 	}
+	for (uint32_t i = n->nin; i < n->nin + n->nctl && swp < 0; i++) {
+		int v = n->in[i];
+		if (v >= 0 && b->v[v].sw_pred >= 0) {
+			swp = b->v[v].sw_pred;
+			sws = b->v[v].sw_side;
+		}
+	}
 	/* own learned parameters */
 	uint64_t own = 0;
 	if (n->k == K_LEARNED && dep) {
@@ -1361,10 +1384,10 @@ static void node_facts(bd *b, int ni)
 			y->inmask |= 1ull << 62;
 			break;
 		case K_SHAPE:
-			fl = 0; /* shapes, zeros/ones-like: no data dependence */
+			fl = V_UNIFORM; /* shapes, zeros/ones-like: no data dependence */
 			break;
 		case K_FILL: {
-			fl = 0;
+			fl = V_UNIFORM;
 			break;
 		}
 		case K_IDENT:
@@ -1373,7 +1396,7 @@ static void node_facts(bd *b, int ni)
 			if (n->nin) {
 				int x = n->in[0];
 				if (x >= 0) {
-					fl |= b->v[x].flags & (V_GATE | V_ABSDIFF | V_CMPC | V_NEG1 | V_WEIGHT | V_LIT);
+					fl |= b->v[x].flags & (V_GATE | V_ABSDIFF | V_CMPC | V_NEG1 | V_WEIGHT | V_LIT | V_UNIFORM);
 					if (!(b->v[x].flags & V_DEP))
 						fl &= ~V_DEP;
 					y->nelem = n->k == K_IDENT && !strcmp(on ? on->op : "", "ReadVariableOp") ? b->v[x].nelem
@@ -1602,9 +1625,33 @@ static void node_facts(bd *b, int ni)
 		default:
 			break;
 		}
+		/* indices: ArgMax/ArgMin, TopK's second output, NonZero, and
+		 * arithmetic or selection on them */
+		if (on && dep) {
+			const char *op = on->op;
+			if (!strcasecmp(op, "ArgMax") || !strcasecmp(op, "ArgMin") || !strcasecmp(op, "NonZero") ||
+			    !strcasecmp(op, "ARG_MAX") || !strcasecmp(op, "ARG_MIN") || (!strcasecmp(op, "Where") && n->nin == 1) ||
+			    ((!strcasecmp(op, "TopK") || !strcasecmp(op, "TopKV2") || !strcasecmp(op, "TOPK_V2")) && y->outidx == 1))
+				fl |= V_INDEX;
+			else if (n->k == K_ADD || n->k == K_SUB || n->k == K_MUL || n->k == K_DIV || n->k == K_IDENT ||
+			         n->k == K_CAST || n->k == K_SELECT || n->k == K_MINMAX) {
+				int idx = 0, other = 0;
+				for (uint32_t i = 0; i < n->nin; i++) {
+					int v = n->in[i];
+					if (v >= 0 && is_dep(b, v) && (b->v[v].flags & V_INDEX))
+						idx = 1;
+					else if (v >= 0 && is_dep(b, v) && !(n->k == K_SELECT && i == 0))
+						other = 1;
+				}
+				if (idx && !other)
+					fl |= V_INDEX;
+			}
+		}
 		if (!(fl & V_DEP)) {
 			s = 0;
 			fl &= ~V_GATE;
+			y->params = 0; /* weights count along the data flow only */
+			y->nlearned = 0;
 		}
 		y->flags |= fl;
 		y->sig = s | (n->k == K_LEARNED && own > BD_SMALL_NET ? 0 : 0);
@@ -1623,7 +1670,7 @@ static int build_consumers(bd *b)
 		return oom(b);
 	size_t total = 0;
 	for (size_t i = 0; i < b->nn; i++)
-		for (uint32_t j = 0; j < b->n[i].nin; j++)
+		for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 			if (b->n[i].in[j] >= 0) {
 				b->cons_off[b->n[i].in[j] + 1]++;
 				total++;
@@ -1638,7 +1685,7 @@ static int build_consumers(bd *b)
 	}
 	memcpy(fill, b->cons_off, nv * sizeof(int));
 	for (size_t i = 0; i < b->nn; i++)
-		for (uint32_t j = 0; j < b->n[i].nin; j++)
+		for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 			if (b->n[i].in[j] >= 0)
 				b->cons[fill[b->n[i].in[j]]++] = (int)i;
 	free(fill);
@@ -1656,7 +1703,7 @@ static int topo(bd *b)
 		return oom(b);
 	}
 	for (size_t i = 0; i < b->nn; i++)
-		for (uint32_t j = 0; j < b->n[i].nin; j++)
+		for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 			if (b->n[i].in[j] >= 0 && b->v[b->n[i].in[j]].prod >= 0)
 				indeg[i]++;
 	size_t head = 0, tail = 0;
@@ -1718,6 +1765,8 @@ static void backward(bd *b)
 {
 	for (size_t r = 0; r < b->nroots; r++) {
 		bval *v = &b->v[b->roots[r]];
+		if (v->params > b->model_params)
+			b->model_params = v->params;
 		v->down = 0;
 		if (v->root < 0)
 			v->root = (int)r;
@@ -1838,6 +1887,35 @@ static int is_mul(const bd *b, int v, int *x, int *y)
 	return 1;
 }
 
+/* All elements equal: a fill (zeros, -inf, a mask value), not a crafted
+ * payload.  Raw literal tensors are compared element by element. */
+static int uniform(const bd *b, int v)
+{
+	if (v < 0)
+		return 0;
+	const bval *x = &b->v[v];
+	if (x->flags & V_UNIFORM)
+		return 1;
+	const cval *c = cvof(b, v);
+	if (c && c->n) {
+		for (size_t i = 1; i < c->n; i++)
+			if (c->v[i] != c->v[0])
+				return 0;
+		return 1;
+	}
+	const lc_tensor *t = x->lit;
+	if (t && t->data && t->data_len) {
+		unsigned es = lc_dtype_size(t->dtype);
+		if (!es || t->data_len < es)
+			return 0;
+		for (size_t off = es; off + es <= t->data_len; off += es)
+			if (memcmp(t->data, t->data + off, es))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
 static int add_sig_name(char *buf, size_t len, size_t *at, const char *s)
 {
 	int n = snprintf(buf + *at, len - *at, "%s%s", *at ? "," : "", s);
@@ -1881,7 +1959,7 @@ static void score_candidate(bd *b, cand *c)
 			score += 3;
 			payload_ok = 1;
 			add_sig_name(sigs, sizeof sigs, &at, "constant-payload");
-			if ((pc && pc->n == 1) || P->nelem == 1)
+			if ((pc && pc->n == 1) || P->nelem == 1 || uniform(b, c->payload))
 				scalar_payload = 1;
 		} else if (P->params * 10 <= M->params) {
 			score += 2;
@@ -1930,8 +2008,10 @@ static void score_candidate(bd *b, cand *c)
 	int capped = 0;
 	if (!trigger || !payload_ok || !cheap)
 		capped = 1;
-	/* a per-position mask with a scalar fill: attention/padding masks */
-	if (scalar_payload && !(s & S_REDUCE) && !((s & S_EXACT) && late && !(s & S_NE)))
+	/* a per-position mask: attention/padding masks, embedding padding.  A
+	 * per-position gate inside the model is a mask whatever its fill; at
+	 * the output only a uniform fill is. */
+	if (!(s & S_REDUCE) && (!late || scalar_payload) && !((s & S_EXACT) && late && !(s & S_NE)))
 		capped = 1;
 	if ((s & S_NE) && !(s & S_REDUCE))
 		capped = 1;
@@ -1973,7 +2053,11 @@ static int consider(bd *b, int node, int gate, int x, int y, int form, cand *c)
 		model = y;
 		payload = x;
 	}
-	if (model < 0 || !is_dep(b, model) || b->v[model].params == 0)
+	if (model < 0 || !is_dep(b, model) || b->v[model].params == 0 || (b->v[model].flags & V_INDEX))
+		return 0;
+	/* the overridden branch must carry a real part of the model, not
+	 * index arithmetic or a side computation */
+	if (b->v[model].params * 20 < b->model_params)
 		return 0;
 	if (b->v[model].down < 0)
 		return 0; /* does not reach an output */
@@ -2298,8 +2382,7 @@ static int collect(bd *b, cand **out, size_t *nout)
 			}
 		} else if (nd->k == K_MUL && nd->nin == 2) {
 			int g, x;
-			if (mul_gate(b, selout, &g, &x) && is_dep(b, x) && !(b->v[x].flags & V_GATE) &&
-			    (b->v[g].sig & (S_CMP | S_SAT | S_REGION)))
+			if (mul_gate(b, selout, &g, &x) && is_dep(b, x) && (b->v[g].sig & (S_CMP | S_SAT | S_REGION)))
 				ok = consider(b, ni, g, x, -1, 6, &c);
 		}
 		if (b->failed)
@@ -2401,7 +2484,7 @@ static int build(bd *b)
 		if (inst_link(b, b->queue[b->qhead++]))
 			return -1;
 	for (size_t i = 0; i < b->nn; i++)
-		for (uint32_t j = 0; j < b->n[i].nin; j++)
+		for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 			if (b->n[i].in[j] >= 0)
 				b->n[i].in[j] = canon(b, b->n[i].in[j]);
 	/* roots: signature outputs, else graph outputs, else sinks */
@@ -2423,7 +2506,7 @@ static int build(bd *b)
 			if (!used)
 				return oom(b);
 			for (size_t i = 0; i < b->nn; i++)
-				for (uint32_t j = 0; j < b->n[i].nin; j++)
+				for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 					if (b->n[i].in[j] >= 0)
 						used[b->n[i].in[j]] = 1;
 			size_t nn = b->nn;
