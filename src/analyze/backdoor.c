@@ -219,6 +219,7 @@ static const opdef opdefs[] = {
 	{"logicaland", K_LOGIC},
 	{"logicalnot", K_LOGIC},
 	{"logicalor", K_LOGIC},
+	{"logistic", K_SAT},
 	{"logsoftmax", K_SOFTMAX},
 	{"loop", K_LOOP},
 	{"lstm", K_LEARNED},
@@ -266,6 +267,7 @@ static const opdef opdefs[] = {
 	{"reducesumsquare", K_REDUCE},
 	{"relu", K_RELU},
 	{"relu6", K_SAT},
+	{"relun1to1", K_SAT},
 	{"reshape", K_IDENT},
 	{"resourcegather", K_LEARNED},
 	{"restorev2", K_SINKISH},
@@ -397,6 +399,7 @@ typedef struct bval {
 	int64_t down;     /* learned parameters from here to an output, -1 if none reached */
 	int root;         /* output reached, -1 */
 	int input_index;  /* graph input number, -1 */
+	int region;       /* IR node of the nearest constant slice upstream, -1 */
 } bval;
 
 typedef struct bnode {
@@ -549,6 +552,7 @@ static int new_value(bd *b, int sg, int node, const char *name)
 	v->down = -1;
 	v->root = -1;
 	v->input_index = -1;
+	v->region = -1;
 	return (int)b->nv++;
 }
 
@@ -1364,6 +1368,10 @@ static void node_facts(bd *b, int ni)
 		y->gain = gain;
 		y->sw_pred = swp;
 		y->sw_side = sws;
+		y->region = -1;
+		for (uint32_t i = 0; i < n->nin && y->region < 0; i++)
+			if (n->in[i] >= 0 && is_dep(b, n->in[i]))
+				y->region = b->v[n->in[i]].region;
 		if (dep)
 			fl |= V_DEP;
 		switch (n->k) {
@@ -1460,6 +1468,12 @@ static void node_facts(bd *b, int ni)
 		case K_LOGIC:
 			if (gates || ndep)
 				fl |= V_GATE;
+			/* a conjunction of tests on different regions is a
+			 * per-sample decision, like a reduction */
+			if (n->nin == 2 && ndep == 2 && n->in[0] >= 0 && n->in[1] >= 0 &&
+			    (b->v[n->in[0]].sig & S_CMP) && (b->v[n->in[1]].sig & S_CMP) && b->v[n->in[0]].region >= 0 &&
+			    b->v[n->in[1]].region >= 0 && b->v[n->in[0]].region != b->v[n->in[1]].region)
+				s |= S_REDUCE;
 			/* a tight range: (x > lo) and (x < hi) of constants */
 			if (on && n->nin == 2 && n->in[0] >= 0 && n->in[1] >= 0 && (b->v[n->in[0]].flags & V_CMPC) &&
 			    (b->v[n->in[1]].flags & V_CMPC)) {
@@ -1498,8 +1512,10 @@ static void node_facts(bd *b, int ni)
 				for (uint32_t i = 1; i < n->nin; i++)
 					if (n->in[i] >= 0 && is_dep(b, n->in[i]))
 						const_idx = 0;
-				if (const_idx)
+				if (const_idx) {
 					s |= S_REGION;
+					y->region = ni;
+				}
 				fl |= b->v[n->in[0]].flags & (V_GATE | V_ABSDIFF);
 			}
 			break;
@@ -1533,10 +1549,19 @@ static void node_facts(bd *b, int ni)
 				y->gain = 0;
 			}
 			break;
-		case K_MINMAX:
+		case K_MINMAX: {
+			double bound;
 			if (gates && dep)
 				fl |= V_GATE;
+			/* min(x, c) / max(x, c) against a constant: a clip, saturating */
+			if (dep && ndep == 1 && in_const_scalar(b, n, &bound)) {
+				fl |= V_GATE;
+				if (gain >= 10)
+					s |= S_SAT;
+				y->gain = 0;
+			}
 			break;
+		}
 		case K_MUL:
 		case K_DIV:
 		case K_ADD:
@@ -1560,6 +1585,12 @@ static void node_facts(bd *b, int ni)
 			}
 			if (n->k == K_MUL && ndep >= 1 && gates == ndep)
 				fl |= V_GATE; /* product of gates (and of a gate and a constant) */
+			if (n->k == K_MUL)
+				for (uint32_t i = 0; i < n->nin; i++)
+					if (n->in[i] >= 0 && !is_dep(b, n->in[i]) && cv_all(cvof(b, n->in[i]), 0.0)) {
+						fl = V_UNIFORM; /* x * 0: a broadcast zero, whatever x is */
+						dep = 0;
+					}
 			if (n->k == K_SUB && n->nin == 2 && n->in[1] >= 0 && (b->v[n->in[1]].flags & V_GATE) &&
 			    is_dep(b, n->in[1]) && cv_all(cvof(b, n->in[0]), 1.0))
 				fl |= V_GATE | V_NEG1;
@@ -1996,6 +2027,15 @@ static void score_candidate(bd *b, cand *c)
 		score += 1;
 		cheap = 1;
 		add_sig_name(sigs, sizeof sigs, &at, "early-feature");
+	} else if ((s & S_REDUCE) && (s & (S_CMP | S_SAT)) &&
+	           (G->params * 5 <= M->params * 4 ||
+	            ((s & S_REGION) && payload_ok && !scalar_payload && c->payload >= 0 && !is_dep(b, c->payload)))) {
+		/* a deeper feature map, reduced to a per-sample trigger; as
+		 * deep as the head only when a constant region of it is
+		 * compared and a crafted (non-uniform) payload replaces the
+		 * output */
+		cheap = 1;
+		add_sig_name(sigs, sizeof sigs, &at, "feature-map");
 	}
 	int sel_out = b->n[c->node].out;
 	int late = sel_out >= 0 && b->v[sel_out].down == 0;
@@ -2011,7 +2051,7 @@ static void score_candidate(bd *b, cand *c)
 	/* a per-position mask: attention/padding masks, embedding padding.  A
 	 * per-position gate inside the model is a mask whatever its fill; at
 	 * the output only a uniform fill is. */
-	if (!(s & S_REDUCE) && (!late || scalar_payload) && !((s & S_EXACT) && late && !(s & S_NE)))
+	if (!(s & S_REDUCE) && (!late || scalar_payload))
 		capped = 1;
 	if ((s & S_NE) && !(s & S_REDUCE))
 		capped = 1;
