@@ -18,6 +18,9 @@
  *   bomb.zip       one deflated member of 3 GiB of zeros (a 3 MB zip bomb)
  *   onnx1g.onnx    ONNX model, 4 x 256 MiB float32 initializers in raw_data
  *   onnx200k.onnx  ONNX graph of 200,000 Add/Relu nodes in a chain
+ *   onnx200k-gated.onnx  200,000 nodes in blocks of MatMul, Add, Sigmoid,
+ *                  SiLU Mul, input comparisons, Where selectors and
+ *                  self-gated thresholds: every backdoor test has work to do
  */
 #include <errno.h>
 #include <stdint.h>
@@ -767,6 +770,66 @@ static void gen_onnx200k(const char *path)
 	free(m.p);
 }
 
+/* Blocks of 8 nodes that give the backdoor analysis the most to score:
+ * t' = Where(d > thr, Where(x > thr, d, 0), d) with d = SiLU(t W + b). */
+static void gen_onnx200k_gated(const char *path)
+{
+	enum { NODES = 200000 };
+	obuf g = {0};
+	char t[32], nm[32], v[8][32];
+	static const char *const ops[8] = {"MatMul", "Add", "Sigmoid", "Mul", "Greater", "Where", "Greater", "Where"};
+	for (int i = 0; i < NODES / 8; i++) {
+		snprintf(t, sizeof t, i ? "t%d" : "x", i);
+		for (int k = 0; k < 8; k++)
+			snprintf(v[k], sizeof v[k], "v%d_%d", i, k);
+		if (i == NODES / 8 - 1)
+			snprintf(v[7], sizeof v[7], "y");
+		const char *ins[8][3] = {{t, "W", NULL},    {v[0], "b", NULL}, {v[1], NULL, NULL}, {v[1], v[2], NULL},
+		                         {"x", "thr", NULL}, {v[4], v[3], "z"}, {v[3], "thr", NULL}, {v[6], v[5], v[3]}};
+		for (int k = 0; k < 8; k++) {
+			obuf n = {0};
+			for (int j = 0; j < 3 && ins[k][j]; j++)
+				pb_str(&n, 1, ins[k][j]);
+			pb_str(&n, 2, k == 7 && i != NODES / 8 - 1 ? (snprintf(nm, sizeof nm, "t%d", i + 1), nm) : v[k]);
+			snprintf(nm, sizeof nm, "n%d_%d", i, k);
+			pb_str(&n, 3, nm);
+			pb_str(&n, 4, ops[k]);
+			pb_sub(&g, 1, &n);
+		}
+	}
+	pb_str(&g, 2, "gated");
+	static float w[256];
+	float z[1] = {0}, thr[1] = {0.5f}, bias[16] = {0};
+	struct {
+		const char *name;
+		const void *data;
+		size_t len;
+		int rank;
+		uint64_t d0, d1;
+	} inits[] = {{"W", w, sizeof w, 2, 16, 16}, {"b", bias, sizeof bias, 1, 16, 0},
+	             {"thr", thr, sizeof thr, 0, 0, 0}, {"z", z, sizeof z, 0, 0, 0}};
+	for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
+		obuf b = {0};
+		if (inits[i].rank >= 1)
+			pb_int(&b, 1, inits[i].d0);
+		if (inits[i].rank >= 2)
+			pb_int(&b, 1, inits[i].d1);
+		pb_int(&b, 2, 1);
+		pb_str(&b, 8, inits[i].name);
+		pb_bytes(&b, 9, inits[i].data, inits[i].len);
+		pb_sub(&g, 5, &b);
+	}
+	uint64_t xd[2] = {1, 16};
+	pb_value_info(&g, 11, "x", 2, xd);
+	pb_value_info(&g, 12, "y", 2, xd);
+	obuf m = {0};
+	pb_model_head(&m, "bench_gen");
+	pb_sub(&m, 7, &g);
+	pb_model_tail(&m);
+	write_all(path, m.p, m.len);
+	free(m.p);
+}
+
 static int gen(const char *dir)
 {
 	char p[4096];
@@ -817,6 +880,9 @@ static int gen(const char *dir)
 	snprintf(p, sizeof p, "%s/onnx200k.onnx", dir);
 	if (!exists(p))
 		gen_onnx200k(p);
+	snprintf(p, sizeof p, "%s/onnx200k-gated.onnx", dir);
+	if (!exists(p))
+		gen_onnx200k_gated(p);
 	return 0;
 }
 

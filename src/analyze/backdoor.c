@@ -42,6 +42,7 @@
 #define BD_ELEMWISE_WEIGHT 16  /* elementwise operand this large counts as learned (bias, scale) */
 #define BD_SEARCH_MAX 200000   /* values visited by one ancestry search */
 #define BD_PATH_MAX 48         /* steps of one path segment */
+#define BD_MAX_CANDIDATES 1000 /* candidates listed per graph, best first */
 #define LC_BD_THRESHOLD 7      /* score for HIGH */
 #define LC_BD_CRITICAL 10      /* score for CRITICAL */
 #define LC_BD_REPORT_MIN 4     /* candidates listed (MEDIUM/LOW below HIGH) */
@@ -457,6 +458,8 @@ typedef struct bd {
 	int *mark;
 	int markgen;
 	uint64_t model_params; /* the largest parameter count reaching an output */
+	uint64_t search_left;  /* ancestry visits left for the whole graph */
+	int *stack;            /* ancestry walk stack (BD_SEARCH_MAX) */
 } bd;
 
 #define GROW(arr, n, cap, fail)                                                  \
@@ -1863,16 +1866,17 @@ static int is_ancestor(bd *b, int v, int target)
 {
 	if (v < 0 || target < 0 || next_mark(b))
 		return 0;
-	int *stack = malloc(BD_SEARCH_MAX * sizeof(int));
-	if (!stack)
+	if (!b->stack && !(b->stack = malloc(BD_SEARCH_MAX * sizeof(int))))
 		return 0;
+	int *stack = b->stack;
 	size_t sp = 0, seen = 0;
 	int found = 0;
 	stack[sp++] = v;
 	b->mark[v] = b->markgen;
-	while (sp && !found && seen < BD_SEARCH_MAX) {
+	while (sp && !found && seen < BD_SEARCH_MAX && b->search_left) {
 		int x = stack[--sp];
 		seen++;
+		b->search_left--;
 		if (x == target) {
 			found = 1;
 			break;
@@ -1888,7 +1892,6 @@ static int is_ancestor(bd *b, int v, int target)
 			}
 		}
 	}
-	free(stack);
 	return found;
 }
 
@@ -2105,19 +2108,22 @@ static int consider(bd *b, int node, int gate, int x, int y, int form, cand *c)
 	int gs = strip(b, gate);
 	if (gs >= 0 && (b->v[gs].flags & V_INPUT))
 		return 0;
-	/* self-gating: clamps, NaN guards, thresholds of the value itself */
-	int ms = strip(b, model);
-	if (is_ancestor(b, gate, ms) || is_ancestor(b, gate, model))
-		return 0;
-	if (payload >= 0 && is_dep(b, payload) && is_ancestor(b, gate, strip(b, payload)) &&
-	    b->v[payload].params > 0)
-		return 0;
 	c->node = node;
 	c->gate = gate;
 	c->model = model;
 	c->payload = payload;
 	c->form = form;
 	score_candidate(b, c);
+	if (c->score < LC_BD_REPORT_MIN)
+		return 0;
+	/* self-gating: clamps, NaN guards, thresholds of the value itself
+	 * (searched last: the ancestry walks are the expensive part) */
+	int ms = strip(b, model);
+	if (is_ancestor(b, gate, ms) || is_ancestor(b, gate, model))
+		return 0;
+	if (payload >= 0 && is_dep(b, payload) && is_ancestor(b, gate, strip(b, payload)) &&
+	    b->v[payload].params > 0)
+		return 0;
 	if (getenv("LAOCOON_BD_DEBUG"))
 		fprintf(stderr, "bd: %s '%s' gate '%s' (params %llu sig %#x) model '%s' (%llu) payload '%s' score %d sev %d [%s]\n",
 		        form_name(form), node_op(b, node), b->v[gate].name, (unsigned long long)b->v[gate].params,
@@ -2368,16 +2374,6 @@ static int mul_gate(const bd *b, int v, int *gate, int *other)
 	return 0;
 }
 
-/* Does selector a's output go straight into selector c (a blend's arms)? */
-static int feeds(const bd *b, int a, int c)
-{
-	for (int o = b->n[a].out; o >= 0; o = b->v[o].next_out)
-		for (uint32_t j = 0; j < b->n[c].nin; j++)
-			if (b->n[c].in[j] == o)
-				return 1;
-	return 0;
-}
-
 static int collect(bd *b, cand **out, size_t *nout)
 {
 	cand *cs = NULL;
@@ -2437,16 +2433,33 @@ static int collect(bd *b, cand **out, size_t *nout)
 	}
 	if (n > 1)
 		qsort(cs, n, sizeof *cs, cand_cmp);
-	/* one candidate per gate: the best-scoring use of it */
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		int dup = 0;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = cs[j].gate == cs[i].gate || cs[j].node == cs[i].node || feeds(b, cs[i].node, cs[j].node) ||
-			      feeds(b, cs[j].node, cs[i].node);
-		if (!dup)
-			cs[k++] = cs[i];
+	/* One candidate per gate and per chain of selectors (a blend's arms
+	 * feed its Add): the best-scoring one, in score order.  Marks keep
+	 * this linear. */
+	char *gate_used = calloc(b->nv ? b->nv : 1, 1), *node_used = calloc(b->nn ? b->nn : 1, 1);
+	if (!gate_used || !node_used) {
+		free(gate_used);
+		free(node_used);
+		free(cs);
+		return oom(b);
 	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < BD_MAX_CANDIDATES; i++) {
+		const bnode *sel = &b->n[cs[i].node];
+		int dup = gate_used[cs[i].gate] || node_used[cs[i].node];
+		for (uint32_t j = 0; j < sel->nin && !dup; j++)
+			dup = sel->in[j] >= 0 && b->v[sel->in[j]].prod >= 0 && node_used[b->v[sel->in[j]].prod];
+		for (int o = sel->out; o >= 0 && !dup; o = b->v[o].next_out)
+			for (int c = b->cons_off[o]; c < b->cons_off[o + 1] && !dup; c++)
+				dup = node_used[b->cons[c]];
+		if (dup)
+			continue;
+		gate_used[cs[i].gate] = 1;
+		node_used[cs[i].node] = 1;
+		cs[k++] = cs[i];
+	}
+	free(gate_used);
+	free(node_used);
 	*out = cs;
 	*nout = k;
 	return 0;
@@ -2466,6 +2479,7 @@ static void bd_free(bd *b)
 	free(b->cons);
 	free(b->order);
 	free(b->mark);
+	free(b->stack);
 }
 
 static void arena_free(struct lc_bd_arena *a)
@@ -2584,6 +2598,10 @@ int lc_backdoor_analyze(lc_ctx *ctx, lc_graph *g, lc_bd_report *out)
 	b.onnx = g->format && !strcmp(g->format, "onnx");
 	b.tf = g->format && !strncmp(g->format, "tf-", 3);
 	b.budget = ctx ? lc_lim(ctx, LC_LIMIT_graph_max_nodes) : 5000000;
+	/* Ancestry walks for the self-gating test, over the whole graph.  An
+	 * adversarial graph that exhausts it gets its remaining candidates
+	 * reported rather than excused (fail towards the finding). */
+	b.search_left = 50000000;
 	int rc = -1;
 	cand *cs = NULL;
 	size_t ncs = 0;
