@@ -308,6 +308,9 @@ static const opdef opdefs[] = {
 	{"transposeconv", K_LEARNED},
 	{"truediv", K_DIV},
 	{"unsqueeze", K_IDENT},
+	{"variable", K_VAR},
+	{"variablev2", K_VAR},
+	{"varhandleop", K_VAR},
 	{"where", K_SELECT},
 	{"while", K_WHILE},
 	{"xor", K_LOGIC},
@@ -1295,6 +1298,7 @@ static int in_const_scalar(const bd *b, const bnode *n, double *out)
 	return 0;
 }
 
+static const char *node_op(const bd *b, int ni);
 static void node_facts(bd *b, int ni)
 {
 	bnode *n = &b->n[ni];
@@ -1410,8 +1414,10 @@ static void node_facts(bd *b, int ni)
 					fl |= b->v[x].flags & (V_GATE | V_ABSDIFF | V_CMPC | V_NEG1 | V_WEIGHT | V_LIT | V_UNIFORM);
 					if (!(b->v[x].flags & V_DEP))
 						fl &= ~V_DEP;
-					y->nelem = n->k == K_IDENT && !strcmp(on ? on->op : "", "ReadVariableOp") ? b->v[x].nelem
-					           : n->k == K_CAST ? b->v[x].nelem : y->nelem;
+					/* value-preserving: same element count (a
+					 * ReadVariableOp/Identity of a weight is the weight) */
+					if (n->k != K_CALL)
+						y->nelem = b->v[x].nelem;
 					if (n->k != K_CALL && b->v[x].cv >= 0)
 						y->cv = b->v[x].cv;
 					s = b->v[x].sig;
