@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(gcc make pkgconf zlib1g-dev liblzma-dev libarchive-dev libjansson-dev libyaml-dev libssl-dev libhdf5-dev)
-test_pkgs=(python3 nodejs npm)
+# graphviz: dot renders `laocoon graph` output in tests/cli/graph_*.sh (at run
+# time it is optional: only `laocoon graph --format svg` runs it).
+test_pkgs=(python3 nodejs npm graphviz)
 fuzz_pkgs=(clang libclang-rt-dev)
 gen_pkgs=(python3-torch python3-numpy python3-sklearn python3-joblib)
 

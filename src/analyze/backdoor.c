@@ -1006,11 +1006,13 @@ static int attr_sub(bd *b, const lc_node *on, const char *name)
 /* Control flow and calls of one node (pass b). */
 static int expand_node(bd *b, int ni)
 {
-	bnode *bn = &b->n[ni];
-	int inst = bn->inst, sg = bn->sg, node = bn->node;
+	/* b->n moves when inlining adds nodes: keep copies, never a pointer */
+	const int inst = b->n[ni].inst, sg = b->n[ni].sg, node = b->n[ni].node;
+	int *const in = b->n[ni].in;
+	const uint32_t nin = b->n[ni].nin;
 	const lc_node *on = &b->g->subs[sg].nodes[node];
 	int rets[2][64], nr[2];
-	opk k = bn->k;
+	opk k = b->n[ni].k;
 	/* a TF op named like a library function is a call */
 	int callee = -1;
 	if (k == K_CALL)
@@ -1018,10 +1020,10 @@ static int expand_node(bd *b, int ni)
 	else if (k == K_OTHER && (b->tf || (b->onnx && on->domain && *on->domain)))
 		callee = find_function(b, on->op);
 	if (callee >= 0) {
-		int n = inline_call(b, inst, callee, bn->in, bn->nin, rets[0], 64, 0);
+		int n = inline_call(b, inst, callee, in, nin, rets[0], 64, 0);
 		if (n < 0)
 			return b->failed ? -1 : 0;
-		bn->k = K_CALL;
+		b->n[ni].k = K_CALL;
 		for (int i = 0; i < n; i++)
 			set_alias(b, b->tf ? node_out(b, ni, i) : (i < (int)on->noutputs ? node_out(b, ni, i) : -1),
 			          rets[0][i]);
@@ -1030,13 +1032,13 @@ static int expand_node(bd *b, int ni)
 	if (k == K_IF) {
 		int s_then = attr_sub(b, on, b->g->format && !strcmp(b->g->format, "tflite") ? "then_subgraph_index" : "then_branch");
 		int s_else = attr_sub(b, on, b->g->format && !strcmp(b->g->format, "tflite") ? "else_subgraph_index" : "else_branch");
-		if (s_then < 0 || s_else < 0 || bn->nin < 1)
+		if (s_then < 0 || s_else < 0 || nin < 1)
 			return 0;
 		/* ONNX bodies see the outer scope and take no inputs; TF/TFLite
 		 * branches take the If's inputs after the condition. */
 		int outer = b->onnx;
-		const int *args = outer ? NULL : bn->in + 1;
-		size_t nargs = outer ? 0 : bn->nin - 1;
+		const int *args = outer ? NULL : in + 1;
+		size_t nargs = outer ? 0 : nin - 1;
 		nr[0] = inline_call(b, inst, s_then, args, nargs, rets[0], 64, outer);
 		nr[1] = inline_call(b, inst, s_else, args, nargs, rets[1], 64, outer);
 		if (nr[0] < 0 || nr[1] < 0)
@@ -1044,7 +1046,7 @@ static int expand_node(bd *b, int ni)
 		int n = nr[0] < nr[1] ? nr[0] : nr[1];
 		for (int i = 0; i < n; i++) {
 			int o = node_out(b, ni, i);
-			int s = make_select(b, inst, sg, node, bn->in[0], rets[0][i], rets[1][i], 2);
+			int s = make_select(b, inst, sg, node, in[0], rets[0][i], rets[1][i], 2);
 			if (o < 0 || s < 0)
 				return -1;
 			set_alias(b, o, s);
@@ -1053,7 +1055,7 @@ static int expand_node(bd *b, int ni)
 	}
 	if (k == K_CASE) {
 		const lc_attr *br = lc_node_attr(on, "branches");
-		if (!br || bn->nin < 1)
+		if (!br || nin < 1)
 			return 0;
 		int s0 = -1, s1 = -1;
 		if (br->kind == LC_ATTR_STRINGS && br->n >= 2) {
@@ -1062,14 +1064,14 @@ static int expand_node(bd *b, int ni)
 		}
 		if (s0 < 0 || s1 < 0)
 			return 0;
-		nr[0] = inline_call(b, inst, s0, bn->in + 1, bn->nin - 1, rets[0], 64, 0);
-		nr[1] = inline_call(b, inst, s1, bn->in + 1, bn->nin - 1, rets[1], 64, 0);
+		nr[0] = inline_call(b, inst, s0, in + 1, nin - 1, rets[0], 64, 0);
+		nr[1] = inline_call(b, inst, s1, in + 1, nin - 1, rets[1], 64, 0);
 		if (nr[0] < 0 || nr[1] < 0)
 			return b->failed ? -1 : 0;
 		int n = nr[0] < nr[1] ? nr[0] : nr[1];
 		for (int i = 0; i < n; i++) {
 			int o = node_out(b, ni, i);
-			int s = make_select(b, inst, sg, node, bn->in[0], rets[1][i], rets[0][i], 2);
+			int s = make_select(b, inst, sg, node, in[0], rets[1][i], rets[0][i], 2);
 			if (o < 0 || s < 0)
 				return -1;
 			set_alias(b, o, s);
@@ -1089,15 +1091,15 @@ static int expand_node(bd *b, int ni)
 			if (iter < 0)
 				return -1;
 			args[na++] = iter;
-			args[na++] = bn->nin > 1 ? bn->in[1] : -1;
-			for (uint32_t i = 2; i < bn->nin && na < 66; i++)
-				args[na++] = bn->in[i];
+			args[na++] = nin > 1 ? in[1] : -1;
+			for (uint32_t i = 2; i < nin && na < 66; i++)
+				args[na++] = in[i];
 			int n = inline_call(b, inst, body, args, na, rets[0], 64, 1);
 			for (int i = 1; i < n; i++)
 				set_alias(b, node_out(b, ni, i - 1), rets[0][i]);
 			return n < 0 && b->failed ? -1 : 0;
 		}
-		int n = inline_call(b, inst, body, bn->in, bn->nin, rets[0], 64, b->onnx);
+		int n = inline_call(b, inst, body, in, nin, rets[0], 64, b->onnx);
 		for (int i = 0; i < n; i++)
 			set_alias(b, node_out(b, ni, i), rets[0][i]);
 		return n < 0 && b->failed ? -1 : 0;

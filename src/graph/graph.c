@@ -559,6 +559,7 @@ void lc_graph_done(lc_ctx *ctx, lc_graph *g)
 	/* laocoon inspect/graph keep the first graph of the file itself. */
 	if (ctx->keep_graphs && !ctx->file->graph) {
 		detach_payloads(ctx, g);
+		g->ctx = NULL; /* the scan context ends before the kept graph */
 		ctx->file->graph = g;
 		return;
 	}
