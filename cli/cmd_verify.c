@@ -3,10 +3,14 @@
  * OpenSSF model signing signature (any version the reference wrote, v0.2 to
  * v1.1) and that the model still matches it, file by file.
  *
+ * Keyless (sigstore) bundles are verified offline against the trust root
+ * given with --trust-config (supply/sigstore.h); without one there is
+ * nothing to verify against, since laocoon never goes to the network.
+ *
  * Exit status: 0 verified; 1 not verified (bad signature, untrusted chain,
- * changed/added/missing/renamed files, each named); 2 could not complete
- * (unreadable signature, key or model; keyless bundles, which this build
- * cannot check offline); 64 usage error.
+ * failed keyless check, changed/added/missing/renamed files, each named);
+ * 2 could not complete (unreadable signature, key, trust root or model; no
+ * trust root for a keyless bundle); 64 usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/x509.h>
@@ -22,13 +27,14 @@
 #include "commands.h"
 #include "signing_args.h"
 #include "supply/modelsign.h"
+#include "supply/sigstore.h"
 
 static void verify_usage(FILE *out)
 {
 	fputs("usage: laocoon verify key MODEL --signature SIG --public-key KEY.pem [options]\n"
 	      "       laocoon verify certificate MODEL --signature SIG --certificate-chain CA.pem... [options]\n"
 	      "       laocoon verify sigstore MODEL --signature SIG --identity ID --identity-provider URL\n"
-	      "                               [--trust-config FILE]   (reported as not supported)\n"
+	      "                               --trust-config FILE   (offline keyless verification)\n"
 	      "\n"
 	      "Verifies an OpenSSF model signing signature (Sigstore bundle) and that the model\n"
 	      "matches it.  The serialization (files or shards) and the paths the signer ignored\n"
@@ -41,6 +47,9 @@ static void verify_usage(FILE *out)
 	      "  --ignore-unsigned-files   only check the files the signature names\n"
 	      "  --diff                    list every difference with its digests on stdout\n"
 	      "  --jobs N                  hashing threads (default: CPUs)\n"
+	      "  --trust-config FILE       sigstore: Sigstore ClientTrustConfig or TrustedRoot JSON (Fulcio\n"
+	      "                            CAs, Rekor and CT log keys, TSAs); required: no network is used\n"
+	      "  --use-staging             sigstore: refused (the staging root comes from the network)\n"
 	      "\n"
 	      "exit status: 0 verified, 1 not verified, 2 could not complete, 64 usage error.\n",
 	      out);
@@ -105,10 +114,34 @@ int lc_cmd_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return LC_EXIT_USAGE;
 	}
+	/* --use-staging (--use_staging) is the reference's switch to Sigstore's
+	 * staging instance, whose trust root comes from the network: noted
+	 * here, refused below */
+	int staging = 0, nargs = 0;
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args)
+		return 2;
+	for (int i = 1; i < argc; i++) {
+		const char *iv = NULL;
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				args[nargs++] = argv[i++];
+			break;
+		}
+		if (sa_opt_is(argv[i], "--use-staging", &iv) && !iv)
+			staging = 1;
+		else
+			args[nargs++] = argv[i];
+	}
 	sign_args a = {0};
-	int rc = sa_parse(argc - 1, argv + 1, &a, "verify");
-	if (rc) {
+	int rc = sa_parse(nargs, args, &a, "verify");
+	if (rc || (staging && vo.mode != LC_MS_MODE_SIGSTORE)) {
+		if (!rc) {
+			fprintf(stderr, "laocoon verify %s: --use-staging is a sigstore option\n", mode);
+			rc = LC_EXIT_USAGE;
+		}
 		sa_free(&a);
+		free(args);
 		if (rc == LC_EXIT_USAGE)
 			verify_usage(stderr);
 		return rc;
@@ -125,11 +158,14 @@ int lc_cmd_verify(int argc, char **argv)
 		if (missing)
 			fprintf(stderr, "  %s\n", missing);
 		sa_free(&a);
+		free(args);
 		verify_usage(stderr);
 		return LC_EXIT_USAGE;
 	}
 
 	char err[1024] = "";
+	lc_ss_trust trust = {0};
+	lc_ss_result ssres = {0};
 	size_t blen = 0, nign = 0;
 	unsigned char *bundle = NULL;
 	char **ign = NULL;
@@ -147,6 +183,35 @@ int lc_cmd_verify(int argc, char **argv)
 		for (size_t i = 0; i < a.nchain; i++)
 			if (lc_ms_load_certs(a.chain[i], &vo.trust, err, sizeof err) != 0)
 				goto out;
+	} else {
+		if (staging) {
+			snprintf(err, sizeof err, "--use-staging needs the network (the staging trust root is "
+						  "fetched with TUF); laocoon verifies offline: pass the staging "
+						  "trusted root with --trust-config instead");
+			goto out;
+		}
+		if (!a.trust_config) {
+			snprintf(err, sizeof err, "keyless verification needs a trust root and laocoon never goes "
+						  "to the network: pass a Sigstore ClientTrustConfig or TrustedRoot "
+						  "JSON with --trust-config (e.g. the trusted_root.json of your "
+						  "sigstore client's TUF cache)");
+			goto out;
+		}
+		size_t tlen = 0;
+		unsigned char *tj = read_small(a.trust_config, LC_SS_MAX_TRUST_CONFIG, &tlen, err, sizeof err);
+		if (!tj)
+			goto out;
+		char terr[900] = "";
+		int tr = lc_ss_trust_load(tj, tlen, &trust, terr, sizeof terr);
+		free(tj);
+		if (tr != LC_MS_OK) {
+			snprintf(err, sizeof err, "%s: %s", a.trust_config, terr);
+			goto out;
+		}
+		vo.sigstore_trust = &trust;
+		vo.identity = a.identity;
+		vo.issuer = a.issuer;
+		vo.sigstore_result = &ssres;
 	}
 	int v = lc_ms_verify_bundle(bundle, blen, &vo, &expected, err, sizeof err);
 	if (v != LC_MS_OK) {
@@ -181,6 +246,16 @@ int lc_cmd_verify(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (vo.mode == LC_MS_MODE_SIGSTORE) {
+		time_t it = (time_t)ssres.integrated_time;
+		struct tm tm;
+		char when[40] = "?";
+		if (gmtime_r(&it, &tm))
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("laocoon: keyless signature by %s (issuer %s), logged in Rekor at index %lld on %s%s\n",
+		       ssres.identity, ssres.issuer, (long long)ssres.log_index, when,
+		       ssres.ntsa ? " (and RFC 3161 timestamped)" : "");
+	}
 	unsigned char root[32];
 	lc_ms_root_digest(&expected, root);
 	printf("laocoon: verified %s: %zu %s match%s the signature", a.model, expected.nitems,
@@ -204,6 +279,8 @@ out:
 	lc_ms_manifest_free(&actual);
 	EVP_PKEY_free(vo.public_key);
 	sk_X509_pop_free(vo.trust, X509_free);
+	lc_ss_trust_free(&trust);
 	sa_free(&a);
+	free(args);
 	return rc;
 }

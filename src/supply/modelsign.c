@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "supply/hashing.h"
+#include "supply/sigstore.h"
 
 /* Hostile-input bounds.  A real model has thousands of files, not millions;
  * a real chain has 2 or 3 certificates. */
@@ -1653,10 +1654,19 @@ int lc_ms_verify_bundle(const unsigned char *data, size_t n, const lc_ms_verify_
 
 	int sig_ok = 0;
 	if (o->mode == LC_MS_MODE_SIGSTORE) {
-		seterr(err, errlen, "not supported: keyless verification (Fulcio chain, SCT and Rekor "
-				    "inclusion checks are not implemented); nothing was verified");
-		rc = LC_MS_UNSUPPORTED;
-		goto out;
+		/* keyless: Fulcio chain, SCT, Rekor entry, identity and the DSSE
+		 * signature, all offline against the given trust root */
+		if (json_object_get(vm, "publicKey") || json_object_get(vm, "x509CertificateChain")) {
+			seterr(err, errlen, "the bundle has no keyless verification material "
+					    "(was it signed with a key or a certificate chain?)");
+			goto out;
+		}
+		rc = lc_ss_verify_bundle(root, payload, plen, ptype, sig, siglen, o->sigstore_trust, o->identity,
+					 o->issuer, o->warn, o->sigstore_result, err, errlen);
+		if (rc != LC_MS_OK)
+			goto out;
+		rc = LC_MS_REJECT;
+		sig_ok = 1;
 	} else if (o->mode == LC_MS_MODE_KEY) {
 		json_t *pk = json_object_get(vm, "publicKey");
 		if (!json_is_object(pk) || json_object_get(vm, "x509CertificateChain") ||

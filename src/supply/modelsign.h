@@ -76,7 +76,7 @@ enum {
 	LC_MS_OK = 0,
 	LC_MS_REJECT = 1,      /* not verified: the signature or model is not right */
 	LC_MS_ERROR = 2,       /* could not complete: unreadable input, out of memory */
-	LC_MS_UNSUPPORTED = 3, /* a valid form this build cannot check (keyless) */
+	LC_MS_UNSUPPORTED = 3, /* a valid form this build cannot check */
 };
 
 void lc_ms_manifest_free(lc_ms_manifest *m);
@@ -141,11 +141,19 @@ char *lc_ms_sign(const lc_ms_manifest *m, EVP_PKEY *key, X509 *cert, STACK_OF(X5
 
 typedef enum { LC_MS_MODE_KEY, LC_MS_MODE_CERTIFICATE, LC_MS_MODE_SIGSTORE } lc_ms_mode;
 
+struct lc_ss_trust;
+struct lc_ss_result;
+
 typedef struct lc_ms_verify_opts {
 	lc_ms_mode mode;
 	EVP_PKEY *public_key;  /* key mode */
 	STACK_OF(X509) *trust; /* certificate mode: trust anchors (and intermediates) */
 	FILE *warn;            /* warnings (legacy key material); may be NULL */
+	/* sigstore mode (supply/sigstore.h): the trust root, the expected
+	 * identity (SAN) and OIDC issuer; what was verified goes to result */
+	const struct lc_ss_trust *sigstore_trust;
+	const char *identity, *issuer;
+	struct lc_ss_result *sigstore_result; /* may be NULL */
 } lc_ms_verify_opts;
 
 /* Checks the bundle's signature and extracts the expected manifest.
