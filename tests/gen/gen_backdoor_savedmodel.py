@@ -144,11 +144,18 @@ def build(src_dir, labels, out_for, label_path_for, labels_out, check=False, sca
                 for (style, out) in made:
                     fidelity[label_path_for(lab, style)] = "error: %s" % e
         print("%-60s %s" % (lab["path"], " ".join(s for s, _ in made) or "SKIPPED"), flush=True)
+    if only:  # a partial run leaves the labels of the full run alone
+        labels_out = os.devnull
     with open(labels_out, "w") as f:
         for nl in out_labels:
             f.write(json.dumps(nl, sort_keys=True) + "\n")
     summary = {"twins": counts, "skipped": skipped}
     if check:
+        if only and os.path.exists(fidelity_out):  # a partial run updates the full run's figures
+            with open(fidelity_out) as f:
+                old = json.load(f).get("per_twin", {})
+            old.update(fidelity)
+            fidelity = old
         nums = [v for v in fidelity.values() if isinstance(v, float)]
         summary["fidelity"] = {"checked": len(nums), "errors": len(fidelity) - len(nums),
                                "max_abs_diff": max(nums) if nums else None}

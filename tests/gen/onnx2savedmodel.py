@@ -368,6 +368,7 @@ class Converter:
             if not isinstance(outs, (list, tuple)):
                 outs = [outs]
             self._track_nonzero(n, scope)
+            self._fill_rank(n)
             for name, r in zip(n.output, outs):
                 if name:
                     if r is None:
@@ -376,6 +377,39 @@ class Converter:
             for i, name in enumerate(n.output):
                 if name and i >= len(outs):
                     raise Unsupported("%s output #%d (%s) is not translated" % (n.op_type, i, name))
+
+    SAME_RANK = {"Relu", "Sigmoid", "Tanh", "Abs", "Neg", "Sqrt", "Exp", "Log", "Erf", "Floor", "Ceil", "Clip",
+                 "Identity", "Cast", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+                 "BatchNormalization", "Softmax", "LogSoftmax", "HardSigmoid", "HardSwish", "LeakyRelu", "Not",
+                 "Concat", "Split", "Slice", "Dropout", "Pad", "Resize", "LayerNormalization", "IsNaN", "Round",
+                 "Sign", "Reciprocal", "PRelu", "Elu", "CumSum", "ScatterElements", "ScatterND", "Tile"}
+    ELEMWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Greater", "Less", "GreaterOrEqual",
+                "LessOrEqual", "And", "Or", "Xor", "Where", "Max", "Min", "Sum", "Mean"}
+
+    def _fill_rank(self, n):
+        """Ranks the ONNX shape inference left unknown (computed shapes)."""
+        def rank(name):
+            sh = self.shapes.get(name)
+            return None if sh is None else len(sh)
+        outs = [o for o in n.output if o and self.shapes.get(o) is None]
+        if not outs:
+            return
+        t = n.op_type
+        r = None
+        if t in self.SAME_RANK:
+            r = rank(n.input[0])
+        elif t in self.ELEMWISE:
+            rs = [rank(i) for i in n.input if i]
+            r = None if any(x is None for x in rs) else max(rs)
+        elif t == "Reshape":
+            sh = self.shapes.get(n.input[1])
+            r = sh[0] if sh and len(sh) == 1 else None
+        elif t == "Transpose":
+            perm = [onnx.helper.get_attribute_value(a) for a in n.attribute if a.name == "perm"]
+            r = len(perm[0]) if perm else rank(n.input[0])
+        if r is not None:
+            for o in outs:
+                self.shapes[o] = [None] * r
 
     def _track_nonzero(self, n, scope):
         """Integer tensors known to hold no 0 (shape arithmetic), so that a

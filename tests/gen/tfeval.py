@@ -103,11 +103,22 @@ def conv2d_nhwc(x, w, strides, dil, padding, explicit, depthwise=False):
                 patch = x[:, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw, :]
                 out += patch[..., None].astype(acc_t) * w[i, j].astype(acc_t)[None, None, None]
         return out.reshape(n, oh, ow, c * mult).astype(x.dtype)
-    out = np.zeros((n, oh, ow, w.shape[3]), acc_t)
+    cin_g = w.shape[2]
+    if c % cin_g:
+        raise EvalError("Conv2D input depth %d not a multiple of the filter depth %d" % (c, cin_g))
+    groups = c // cin_g
+    cout = w.shape[3]
+    cout_g = cout // groups
+    out = np.zeros((n, oh, ow, cout), acc_t)
     for i in range(kh):
         for j in range(kw):
             patch = x[:, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw, :]
-            out += np.tensordot(patch.astype(acc_t), w[i, j].astype(acc_t), axes=([3], [0]))
+            patch = patch.astype(acc_t)
+            for g in range(groups):
+                # grouped convolution: input channels g*cin_g.., output channels g*cout_g..
+                out[..., g * cout_g:(g + 1) * cout_g] += np.tensordot(
+                    patch[..., g * cin_g:(g + 1) * cin_g], w[i, j, :, g * cout_g:(g + 1) * cout_g].astype(acc_t),
+                    axes=([3], [0]))
     return out.astype(x.dtype)
 
 
