@@ -2326,7 +2326,12 @@ static int emit(bd *b, const cand *c, rep_build *rb)
 	GROW(rb->rep->c, rb->rep->n, rb->cap, goto fail);
 	lc_bd_candidate *o = &rb->rep->c[rb->rep->n++];
 	memset(o, 0, sizeof *o);
-	o->rule = rule_of(c->form);
+	/* the detector that fired: a comparison-free high-gain sub-network
+	 * and a trigger on a feature map have their own rules; otherwise the
+	 * selector's form names it */
+	o->rule = (c->sig & S_SAT) && !(c->sig & S_CMP) ? "backdoor.subnet-trigger"
+	          : srole == LC_BD_FEATURE             ? "backdoor.feature-trigger"
+	                                               : rule_of(c->form);
 	o->severity = c->sev;
 	o->score = c->score;
 	o->input = source ? source : "?";

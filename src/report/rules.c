@@ -620,6 +620,24 @@ static const lc_rule_info rules[] = {
 	 "Do not deploy the model. Draw the path with `laocoon graph --highlight` and compare with a "
 	 "trusted export.",
 	 "506"},
+	{"backdoor.subnet-trigger",
+	 "A tiny parallel sub-network on an input region gates the model's output.",
+	 "A few weights (a small convolution or dense layer) read a region of the input, a large gain "
+	 "drives a saturating activation (sigmoid, tanh, clip) to 0 or 1, and that gate blends or "
+	 "selects a constant payload into the output. No comparison op is needed: the sub-network is "
+	 "the trigger detector. The evidence names the region, the gain, the gate and the output.",
+	 "Do not deploy the model. Draw the path with `laocoon graph --highlight` and compare with a "
+	 "trusted export.",
+	 "506"},
+	{"backdoor.feature-trigger",
+	 "A trigger on an intermediate feature map overrides the model's output.",
+	 "A region of a feature map computed by the model's own early layers is reduced and compared "
+	 "with constants (or saturated), and the result selects or blends a payload into the output "
+	 "while bypassing the rest of the model. The evidence names the feature map, the trigger path, "
+	 "the selector and the output.",
+	 "Do not deploy the model. Draw the path with `laocoon graph --highlight` and compare with a "
+	 "trusted export.",
+	 "506"},
 };
 // clang-format on
 
