@@ -442,13 +442,11 @@ typedef struct bd {
 	size_t ninst, capinst;
 	hent *h;
 	size_t hcap, hcount;
-	int *vo_keys; /* (node,idx) -> value: reuse hash with name NULL */
 	cval *cv;
 	size_t ncv, capcv;
 	struct lc_bd_arena *tmp; /* IR lifetime */
 	int *queue;
 	size_t nqueue, capqueue, qhead;
-	int *fn_sg; /* function name -> sg via hash too */
 	uint64_t budget;
 	int failed;
 	int *roots;
@@ -463,6 +461,7 @@ typedef struct bd {
 	uint64_t model_params; /* the largest parameter count reaching an output */
 	uint64_t search_left;  /* ancestry visits left for the whole graph */
 	int *stack;            /* ancestry walk stack (BD_SEARCH_MAX) */
+	int debug;             /* LAOCOON_BD_DEBUG: every scored selector on stderr */
 } bd;
 
 #define GROW(arr, n, cap, fail)                                                  \
@@ -938,27 +937,39 @@ static int queue_push(bd *b, int inst)
 	return 0;
 }
 
-/* Inlines subgraph sg called with args; fills rets[0..nrets) with the
- * values of its outputs.  Returns the number of outputs, or -1. */
-static int inline_call(bd *b, int caller, int sg, const int *args, size_t nargs, int *rets, size_t maxrets,
-                       int outer_scope)
+/* Inlines subgraph sg called with args; *rets gets an arena array of the
+ * values of its outputs (-1 unknown).  Returns the number of outputs, or -1.
+ * Calls and bodies nested deeper than BD_MAX_DEPTH (recursion, or a graph
+ * built to hide a body) stop
+ * the analysis with an error: a body it cannot see is never "clean". */
+static int inline_call(bd *b, int caller, int sg, const int *args, size_t nargs, int **rets, int outer_scope)
 {
+	*rets = NULL;
 	if (sg < 0 || (size_t)sg >= b->g->nsubs)
 		return -1;
 	int depth = b->inst[caller].depth + 1;
-	if (depth > BD_MAX_DEPTH)
+	if (depth > BD_MAX_DEPTH) {
+		if (!b->failed && b->ctx)
+			lc_fail(b->ctx, LC_E_UNSUPPORTED, LC_NO_OFFSET,
+			        "backdoor analysis: calls and control-flow bodies nested deeper than %d",
+			        BD_MAX_DEPTH);
+		b->failed = 1;
 		return -1;
+	}
 	int ci = new_inst(b, sg, outer_scope ? caller : -1, depth);
 	if (ci < 0 || inst_register(b, ci, args, nargs, 0) || queue_push(b, ci))
 		return -1;
 	const lc_subgraph *s = &b->g->subs[sg];
-	size_t n = s->noutputs < maxrets ? s->noutputs : maxrets;
-	for (size_t i = 0; i < n; i++) {
-		rets[i] = resolve(b, ci, s->outputs[i].name);
-		if (rets[i] < -1)
-			rets[i] = -1;
+	int *r = arena_alloc(&b->tmp, (s->noutputs ? s->noutputs : 1) * sizeof(int));
+	if (!r)
+		return oom(b);
+	for (size_t i = 0; i < s->noutputs; i++) {
+		r[i] = resolve(b, ci, s->outputs[i].name);
+		if (r[i] < -1)
+			r[i] = -1;
 	}
-	return (int)n;
+	*rets = r;
+	return (int)s->noutputs;
 }
 
 static void set_alias(bd *b, int v, int target)
@@ -1011,7 +1022,8 @@ static int expand_node(bd *b, int ni)
 	int *const in = b->n[ni].in;
 	const uint32_t nin = b->n[ni].nin;
 	const lc_node *on = &b->g->subs[sg].nodes[node];
-	int rets[2][64], nr[2];
+	const int tflite = b->g->format && !strcmp(b->g->format, "tflite");
+	int *rets, *other;
 	opk k = b->n[ni].k;
 	/* a TF op named like a library function is a call */
 	int callee = -1;
@@ -1020,89 +1032,92 @@ static int expand_node(bd *b, int ni)
 	else if (k == K_OTHER && (b->tf || (b->onnx && on->domain && *on->domain)))
 		callee = find_function(b, on->op);
 	if (callee >= 0) {
-		int n = inline_call(b, inst, callee, in, nin, rets[0], 64, 0);
+		int n = inline_call(b, inst, callee, in, nin, &rets, 0);
 		if (n < 0)
 			return b->failed ? -1 : 0;
 		b->n[ni].k = K_CALL;
 		for (int i = 0; i < n; i++)
-			set_alias(b, b->tf ? node_out(b, ni, i) : (i < (int)on->noutputs ? node_out(b, ni, i) : -1),
-			          rets[0][i]);
-		return 0;
+			if (b->tf || i < (int)on->noutputs)
+				set_alias(b, node_out(b, ni, i), rets[i]);
+		return b->failed ? -1 : 0;
 	}
-	if (k == K_IF) {
-		int s_then = attr_sub(b, on, b->g->format && !strcmp(b->g->format, "tflite") ? "then_subgraph_index" : "then_branch");
-		int s_else = attr_sub(b, on, b->g->format && !strcmp(b->g->format, "tflite") ? "else_subgraph_index" : "else_branch");
-		if (s_then < 0 || s_else < 0 || nin < 1)
+	if (k == K_IF || k == K_CASE) {
+		/* Branches, in order (If: then, else; Case: branch 0..n-1).  ONNX
+		 * bodies see the outer scope and take no inputs; TF/TFLite
+		 * branches take the node's inputs after the condition. */
+		int subs[2] = {-1, -1};
+		const lc_attr *br = k == K_CASE ? lc_node_attr(on, "branches") : NULL;
+		size_t nbr = 2;
+		if (k == K_IF) {
+			subs[0] = attr_sub(b, on, tflite ? "then_subgraph_index" : "then_branch");
+			subs[1] = attr_sub(b, on, tflite ? "else_subgraph_index" : "else_branch");
+		} else if (!br || br->kind != LC_ATTR_STRINGS || br->n < 2) {
 			return 0;
-		/* ONNX bodies see the outer scope and take no inputs; TF/TFLite
-		 * branches take the If's inputs after the condition. */
+		} else {
+			nbr = br->n;
+		}
+		if (nin < 1)
+			return 0;
 		int outer = b->onnx;
 		const int *args = outer ? NULL : in + 1;
 		size_t nargs = outer ? 0 : nin - 1;
-		nr[0] = inline_call(b, inst, s_then, args, nargs, rets[0], 64, outer);
-		nr[1] = inline_call(b, inst, s_else, args, nargs, rets[1], 64, outer);
-		if (nr[0] < 0 || nr[1] < 0)
-			return b->failed ? -1 : 0;
-		int n = nr[0] < nr[1] ? nr[0] : nr[1];
-		for (int i = 0; i < n; i++) {
-			int o = node_out(b, ni, i);
-			int s = make_select(b, inst, sg, node, in[0], rets[0][i], rets[1][i], 2);
-			if (o < 0 || s < 0)
-				return -1;
-			set_alias(b, o, s);
+		/* If: out = cond ? then : else.  Case: a chain of selects on the
+		 * branch index, so a payload in any branch meets the others. */
+		int n = -1;
+		other = NULL;
+		for (size_t j = nbr; j-- > 0;) {
+			int sj = k == K_IF ? subs[j] : find_function(b, br->strings[j]);
+			if (sj < 0)
+				continue;
+			int nj = inline_call(b, inst, sj, args, nargs, &rets, outer);
+			if (nj < 0)
+				return b->failed ? -1 : 0;
+			if (!other) {
+				other = rets;
+				n = nj;
+				continue;
+			}
+			if (nj < n)
+				n = nj;
+			int *sel = arena_alloc(&b->tmp, ((size_t)n ? (size_t)n : 1) * sizeof(int));
+			if (!sel)
+				return oom(b);
+			for (int i = 0; i < n; i++)
+				if ((sel[i] = make_select(b, inst, sg, node, in[0], rets[i], other[i], 2)) < 0)
+					return -1;
+			other = sel;
 		}
-		return 0;
-	}
-	if (k == K_CASE) {
-		const lc_attr *br = lc_node_attr(on, "branches");
-		if (!br || nin < 1)
-			return 0;
-		int s0 = -1, s1 = -1;
-		if (br->kind == LC_ATTR_STRINGS && br->n >= 2) {
-			s0 = find_function(b, br->strings[0]);
-			s1 = find_function(b, br->strings[1]);
-		}
-		if (s0 < 0 || s1 < 0)
-			return 0;
-		nr[0] = inline_call(b, inst, s0, in + 1, nin - 1, rets[0], 64, 0);
-		nr[1] = inline_call(b, inst, s1, in + 1, nin - 1, rets[1], 64, 0);
-		if (nr[0] < 0 || nr[1] < 0)
-			return b->failed ? -1 : 0;
-		int n = nr[0] < nr[1] ? nr[0] : nr[1];
-		for (int i = 0; i < n; i++) {
-			int o = node_out(b, ni, i);
-			int s = make_select(b, inst, sg, node, in[0], rets[1][i], rets[0][i], 2);
-			if (o < 0 || s < 0)
-				return -1;
-			set_alias(b, o, s);
-		}
-		return 0;
+		for (int i = 0; other && i < n; i++)
+			set_alias(b, node_out(b, ni, i), other[i]);
+		return b->failed ? -1 : 0;
 	}
 	if (k == K_WHILE || k == K_LOOP || k == K_SCAN) {
 		/* The body once, loop-carried values bound to their initial
 		 * values: enough to know what depends on what. */
-		int body = attr_sub(b, on, b->onnx ? "body" : b->tf ? "body" : "body_subgraph_index");
+		int body = attr_sub(b, on, tflite ? "body_subgraph_index" : "body");
 		if (body < 0)
 			return 0;
 		if (b->onnx && k == K_LOOP) {
-			int args[66];
+			/* body inputs: iteration number, condition, carried values */
+			int *args = arena_alloc(&b->tmp, ((size_t)nin + 2) * sizeof(int));
+			if (!args)
+				return oom(b);
 			size_t na = 0;
-			int iter = new_value(b, sg, node, "iteration");
-			if (iter < 0)
+			if ((args[na++] = new_value(b, sg, node, "iteration")) < 0)
 				return -1;
-			args[na++] = iter;
 			args[na++] = nin > 1 ? in[1] : -1;
-			for (uint32_t i = 2; i < nin && na < 66; i++)
+			for (uint32_t i = 2; i < nin; i++)
 				args[na++] = in[i];
-			int n = inline_call(b, inst, body, args, na, rets[0], 64, 1);
+			int n = inline_call(b, inst, body, args, na, &rets, 1);
+			/* body outputs: condition, then the Loop's outputs */
 			for (int i = 1; i < n; i++)
-				set_alias(b, node_out(b, ni, i - 1), rets[0][i]);
-			return n < 0 && b->failed ? -1 : 0;
+				set_alias(b, node_out(b, ni, i - 1), rets[i]);
+			return b->failed ? -1 : 0;
 		}
-		int n = inline_call(b, inst, body, in, nin, rets[0], 64, b->onnx);
+		int n = inline_call(b, inst, body, in, nin, &rets, b->onnx);
 		for (int i = 0; i < n; i++)
-			set_alias(b, node_out(b, ni, i), rets[0][i]);
-		return n < 0 && b->failed ? -1 : 0;
+			set_alias(b, node_out(b, ni, i), rets[i]);
+		return b->failed ? -1 : 0;
 	}
 	return 0;
 }
@@ -1211,7 +1226,6 @@ static int fold_binary(bd *b, opk k, const cval *x, const cval *y)
 		case K_SUB: r = a - bb; break;
 		case K_MUL: r = a * bb; break;
 		case K_DIV: r = bb != 0 ? a / bb : NAN; break;
-		case K_MINMAX: r = a > bb ? a : bb; break;
 		default: r = NAN; break;
 		}
 		b->cv[c].v[i] = r;
@@ -1219,19 +1233,13 @@ static int fold_binary(bd *b, opk k, const cval *x, const cval *y)
 	return c;
 }
 
-static int fold_unary(bd *b, const char *op, const cval *x)
+static int fold_neg(bd *b, const cval *x)
 {
 	int c = new_cval(b, x->n, &x->shape);
 	if (c < 0)
 		return -1;
-	for (size_t i = 0; i < x->n; i++) {
-		double a = x->v[i];
-		if (!strcmp(op, "Neg"))
-			a = -a;
-		else if (!strcmp(op, "Abs"))
-			a = fabs(a);
-		b->cv[c].v[i] = a;
-	}
+	for (size_t i = 0; i < x->n; i++)
+		b->cv[c].v[i] = -x->v[i];
 	return c;
 }
 
@@ -1300,7 +1308,6 @@ static int in_const_scalar(const bd *b, const bnode *n, double *out)
 	return 0;
 }
 
-static const char *node_op(const bd *b, int ni);
 static void node_facts(bd *b, int ni)
 {
 	bnode *n = &b->n[ni];
@@ -1497,8 +1504,6 @@ static void node_facts(bd *b, int ni)
 						s |= S_EXACT;
 				}
 			}
-			if (on && !strcasecmp(on->op, "Not") ? 0 : 0)
-				s |= 0;
 			break;
 		case K_SELECT:
 			if (n->nin == 3) {
@@ -1616,13 +1621,11 @@ static void node_facts(bd *b, int ni)
 				if (x && z)
 					y->cv = fold_binary(b, n->k, x, z);
 			}
-			if (n->k == K_SUB && ndep == 1 && first_dep >= 0)
-				fl |= 0;
 			break;
 		}
 		case K_NEG:
 			if (!dep && n->nin && cvof(b, n->in[0]))
-				y->cv = fold_unary(b, "Neg", cvof(b, n->in[0]));
+				y->cv = fold_neg(b, cvof(b, n->in[0]));
 			break;
 		case K_LEARNED:
 			if (own > BD_SMALL_NET)
@@ -1696,7 +1699,7 @@ static void node_facts(bd *b, int ni)
 			y->nlearned = 0;
 		}
 		y->flags |= fl;
-		y->sig = s | (n->k == K_LEARNED && own > BD_SMALL_NET ? 0 : 0);
+		y->sig = s;
 		if (n->k == K_CAST && y->cv < 0 && n->nin && cvof(b, n->in[0]))
 			y->cv = b->v[n->in[0]].cv;
 	}
@@ -1748,7 +1751,7 @@ static int topo(bd *b)
 		for (uint32_t j = 0; j < b->n[i].nin + b->n[i].nctl; j++)
 			if (b->n[i].in[j] >= 0 && b->v[b->n[i].in[j]].prod >= 0)
 				indeg[i]++;
-	size_t head = 0, tail = 0;
+	size_t head = 0, tail = 0, cursor = 0;
 	for (size_t i = 0; i < b->nn; i++)
 		if (!indeg[i])
 			b->order[tail++] = (int)i;
@@ -1763,14 +1766,15 @@ static int topo(bd *b)
 		}
 		if (tail >= b->nn)
 			break;
-		/* a cycle: release its first node with what is known */
-		size_t i = 0;
-		while (i < b->nn && (done[i] || indeg[i] <= 0))
-			i++;
-		if (i >= b->nn)
+		/* a cycle: release its first node with what is known.  Nodes
+		 * before the cursor are done or queued for good (in-degrees
+		 * only fall), so the scan is linear over all releases. */
+		while (cursor < b->nn && (done[cursor] || indeg[cursor] <= 0))
+			cursor++;
+		if (cursor >= b->nn)
 			break;
-		indeg[i] = 0;
-		b->order[tail++] = (int)i;
+		indeg[cursor] = 0;
+		b->order[tail++] = (int)cursor;
 	}
 	b->norder = tail;
 	free(indeg);
@@ -2083,9 +2087,6 @@ static const char *form_name(int f);
 static const char *node_op(const bd *b, int ni);
 static int consider(bd *b, int node, int gate, int x, int y, int form, cand *c)
 {
-	if (getenv("LAOCOON_BD_DEBUG"))
-		fprintf(stderr, "bd? %s gate '%s' flags %#x x %d y %d\n", form_name(form), gate >= 0 ? b->v[gate].name : "-",
-		        gate >= 0 ? b->v[gate].flags : 0, x, y);
 	if (!gate_like(b, gate) && !(form <= 3 && is_dep(b, gate)))
 		return 0;
 	if (!is_dep(b, gate))
@@ -2132,7 +2133,7 @@ static int consider(bd *b, int node, int gate, int x, int y, int form, cand *c)
 	if (payload >= 0 && is_dep(b, payload) && is_ancestor(b, gate, strip(b, payload)) &&
 	    b->v[payload].params > 0)
 		return 0;
-	if (getenv("LAOCOON_BD_DEBUG"))
+	if (b->debug)
 		fprintf(stderr, "bd: %s '%s' gate '%s' (params %llu sig %#x) model '%s' (%llu) payload '%s' score %d sev %d [%s]\n",
 		        form_name(form), node_op(b, node), b->v[gate].name, (unsigned long long)b->v[gate].params,
 		        b->v[gate].sig, b->v[model].name, (unsigned long long)b->v[model].params,
@@ -2615,6 +2616,7 @@ int lc_backdoor_analyze(lc_ctx *ctx, lc_graph *g, lc_bd_report *out)
 	 * adversarial graph that exhausts it gets its remaining candidates
 	 * reported rather than excused (fail towards the finding). */
 	b.search_left = 50000000;
+	b.debug = getenv("LAOCOON_BD_DEBUG") != NULL;
 	int rc = -1;
 	cand *cs = NULL;
 	size_t ncs = 0;
